@@ -1,0 +1,28 @@
+"""Sieve's Flask adapter: ``create_app()`` wires settings, extensions, blueprints and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import REPO_ROOT, load_settings
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(Path.cwd() / "instance"),
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    app.config.update(load_settings(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    from app import setup
+
+    setup.register_extensions(app)
+    setup.register_blueprints(app)
+    setup.register_security(app)
+    setup.register_errors(app)
+    setup.register_template_helpers(app)
+    setup.register_cli(app)
+    return app

@@ -1,0 +1,72 @@
+"""Model to JSON: the shapes the OpenAPI document describes."""
+
+from __future__ import annotations
+
+from app.models import AuditEvent, Category, Product, Supplier
+from app.models.base import as_utc
+from app.services.audit import decoded_changes
+
+
+def _iso(value):
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def product_json(product: Product, allowed: list[dict] | None = None) -> dict:
+    body = {
+        "id": product.id,
+        "name_en": product.name_en,
+        "name_zh": product.name_zh,
+        "sku_code": product.sku_code,
+        "description": product.description,
+        "state": product.state,
+        "version": product.version,
+        "supplier_id": product.supplier_id,
+        "category_id": product.category_id,
+        "state_changed_at": _iso(product.state_changed_at),
+        "created_at": _iso(product.created_at),
+        "updated_at": _iso(product.updated_at),
+    }
+    if allowed is not None:
+        body["allowed_transitions"] = [t["name"] for t in allowed if not t["blocked_by"]]
+        body["blocked_transitions"] = {t["name"]: t["blocked_by"] for t in allowed if t["blocked_by"]}
+    return body
+
+
+def audit_json(event: AuditEvent) -> dict:
+    return {
+        "id": event.id,
+        "occurred_at": _iso(event.occurred_at),
+        "actor": event.actor_label,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "reason": event.reason,
+        "changes": decoded_changes(event),
+        "hash": event.hash,
+    }
+
+
+def category_json(category: Category) -> dict:
+    return {
+        "id": category.id,
+        "name": category.name,
+        "name_zh": category.name_zh,
+        "parent_id": category.parent_id,
+        "sku_cap": category.sku_cap,
+        "selection_threshold": category.selection_threshold,
+    }
+
+
+def supplier_json(supplier: Supplier) -> dict:
+    return {
+        "id": supplier.id,
+        "name": supplier.name,
+        "name_en": supplier.name_en,
+        "region": supplier.region,
+        "status": supplier.status,
+        "certificates": [
+            {"standard_code": c.standard_code, "number": c.number,
+             "expires_on": c.expires_on.isoformat()}
+            for c in supplier.certificates
+        ],
+    }

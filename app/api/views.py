@@ -1,0 +1,145 @@
+"""API v1 endpoints."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.auth import domain_error, json_error, token_required
+from app.api.openapi import openapi_document
+from app.api.serializers import audit_json, category_json, product_json, supplier_json
+from app.extensions import db, limiter
+from app.models import Category, Product
+from app.services import accounts, lifecycle, products
+from app.services.audit import events_for
+from app.services.errors import ServiceError, ValidationFailed
+from app.services.visibility import get_visible_product, visible_products, visible_suppliers
+from workflows.lifecycle import LifecycleError, State
+
+MAX_PER_PAGE = 200
+
+
+@bp.errorhandler(ServiceError)
+@bp.errorhandler(LifecycleError)
+def _domain_error(error):
+    return domain_error(error)
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("the request body must be a JSON object", {"body": "not a JSON object"})
+    return body
+
+
+def _int_arg(name: str, default: int | None = None, minimum: int = 1) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name}: must be a whole number", {name: "not an integer"}) from None
+    if value < minimum:
+        raise ValidationFailed(f"{name}: must be at least {minimum}", {name: "too small"})
+    return value
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.post("/v1/tokens")
+@limiter.limit(lambda: current_app.config["SIEVE_LOGIN_RATE_LIMIT"])
+def create_token():
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
+        return json_error(401, "unauthorized", "send HTTP Basic credentials (email and password)")
+    user = accounts.authenticate(auth.username, auth.password)
+    if user is None:
+        return json_error(401, "unauthorized", "unknown email or wrong password")
+    token, expires = accounts.issue_api_token(user)
+    return jsonify({"token": token, "expires_at": expires.isoformat()}), 201
+
+
+@bp.get("/v1/products")
+@token_required
+def list_products():
+    query = visible_products(g.api_user)
+    state = request.args.get("state")
+    if state:
+        if state not in {s.value for s in State}:
+            raise ValidationFailed(f"state: unknown state {state!r}", {"state": "unknown"})
+        query = query.where(Product.state == state)
+    for name, column in (("supplier_id", Product.supplier_id), ("category_id", Product.category_id)):
+        value = _int_arg(name)
+        if value is not None:
+            query = query.where(column == value)
+    page = _int_arg("page", 1)
+    per_page = min(_int_arg("per_page", 50), MAX_PER_PAGE)
+    result = db.paginate(query.order_by(Product.id), page=page, per_page=per_page, error_out=False)
+    return jsonify({
+        "items": [product_json(p) for p in result.items],
+        "page": page, "per_page": per_page, "total": result.total,
+    })
+
+
+@bp.get("/v1/products/<int:product_id>")
+@token_required
+def get_product(product_id: int):
+    product = get_visible_product(g.api_user, product_id)
+    allowed = lifecycle.available_transitions(db.session, g.api_user, product)
+    return jsonify(product_json(product, allowed))
+
+
+@bp.post("/v1/products")
+@token_required
+def create_product():
+    product = products.create_product(g.api_user, _json_body())
+    allowed = lifecycle.available_transitions(db.session, g.api_user, product)
+    return jsonify(product_json(product, allowed)), 201
+
+
+@bp.post("/v1/products/<int:product_id>/transitions")
+@token_required
+def transition_product(product_id: int):
+    get_visible_product(g.api_user, product_id)  # 404 before any body validation
+    body = _json_body()
+    errors = {}
+    name = body.get("transition")
+    if not isinstance(name, str) or not name:
+        errors["transition"] = "required, a transition name"
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        errors["reason"] = "must be text"
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        errors["version"] = "must be an integer"
+    if errors:
+        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    product = lifecycle.apply_transition(g.api_user, product_id, name, reason, version)
+    allowed = lifecycle.available_transitions(db.session, g.api_user, product)
+    return jsonify(product_json(product, allowed))
+
+
+@bp.get("/v1/products/<int:product_id>/audit")
+@token_required
+def product_audit(product_id: int):
+    product = get_visible_product(g.api_user, product_id)
+    return jsonify({"items": [audit_json(e) for e in events_for(db.session, "product", product.id)]})
+
+
+@bp.get("/v1/categories")
+@token_required
+def list_categories():
+    categories = db.session.scalars(select(Category).order_by(Category.id))
+    return jsonify({"items": [category_json(c) for c in categories]})
+
+
+@bp.get("/v1/suppliers")
+@token_required
+def list_suppliers():
+    suppliers = db.session.scalars(visible_suppliers(g.api_user))
+    return jsonify({"items": [supplier_json(s) for s in suppliers]})

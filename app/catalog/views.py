@@ -1,0 +1,178 @@
+"""Views of the catalog area."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from app.catalog import bp
+from app.catalog.forms import ProductForm, TransitionForm
+from app.extensions import db
+from app.models import Category, Product, Supplier
+from app.services import lifecycle as lifecycle_service
+from app.services import products as product_service
+from app.services.audit import decoded_changes, events_for
+from app.services.errors import NotFound, ServiceError
+from app.services.visibility import get_visible_product, visible_products, visible_suppliers
+from workflows.lifecycle import LifecycleError, State
+
+BOARD_CARDS_PER_STATE = 8
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _product_or_404(product_id: int) -> Product:
+    try:
+        return get_visible_product(_user(), product_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("catalog.board"))
+
+
+@bp.get("/board")
+@login_required
+def board():
+    base = visible_products(_user()).subquery()
+    counts = dict(db.session.execute(select(base.c.state, func.count()).group_by(base.c.state)).all())
+    columns = []
+    for state in State:
+        cards = db.session.scalars(
+            visible_products(_user())
+            .where(Product.state == state.value)
+            .order_by(Product.state_changed_at, Product.id)
+            .limit(BOARD_CARDS_PER_STATE)
+        ).all()
+        columns.append({"state": state.value, "count": counts.get(state.value, 0), "cards": cards})
+    return render_template("catalog/board.html", columns=columns, total=sum(counts.values()))
+
+
+def _filtered_products():
+    query = visible_products(_user()).join(Supplier, Product.supplier_id == Supplier.id)
+    q = request.args.get("q", "").strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Product.name_en.ilike(like), Product.name_zh.ilike(like),
+                                Product.sku_code.ilike(like), Supplier.name.ilike(like),
+                                Supplier.name_en.ilike(like)))
+    state = request.args.get("state", "")
+    if state in {s.value for s in State}:
+        query = query.where(Product.state == state)
+    for arg, column in (("category_id", Product.category_id), ("supplier_id", Product.supplier_id)):
+        value = request.args.get(arg, type=int)
+        if value:
+            query = query.where(column == value)
+    return query.order_by(Product.id.desc())
+
+
+@bp.get("/products")
+@login_required
+def product_list():
+    page = db.paginate(_filtered_products(), per_page=current_app.config["SIEVE_PAGE_SIZE"],
+                       max_per_page=200, error_out=False)
+    categories = db.session.scalars(select(Category).order_by(Category.name)).all()
+    suppliers = db.session.scalars(visible_suppliers(_user())).all()
+    return render_template("catalog/products.html", page=page, categories=categories,
+                           suppliers=suppliers, args=request.args)
+
+
+@bp.get("/products/<int:product_id>")
+@login_required
+def product_detail(product_id: int):
+    product = _product_or_404(product_id)
+    transitions = lifecycle_service.available_transitions(db.session, _user(), product)
+    events = events_for(db.session, "product", product.id)
+    return render_template(
+        "catalog/product.html", product=product, transitions=transitions,
+        events=[(e, decoded_changes(e)) for e in events],
+        form_for=lambda t: TransitionForm(transition=t["name"], version=product.version),
+        can_edit=product.state == State.DRAFT and _user().role in ("supplier", "admin", "selection_manager"),
+    )
+
+
+@bp.post("/products/<int:product_id>/transitions")
+@login_required
+def product_transition(product_id: int):
+    _product_or_404(product_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete or expired; please try again."), "danger")
+        return redirect(url_for("catalog.product_detail", product_id=product_id))
+    try:
+        lifecycle_service.apply_transition(
+            _user(), product_id, form.transition.data, form.reason.data, form.version.data
+        )
+    except NotFound:
+        abort(404)
+    except (ServiceError, LifecycleError) as error:
+        flash(str(error), "danger")
+    else:
+        flash(_("Done: %(transition)s.", transition=form.transition.data), "success")
+    return redirect(url_for("catalog.product_detail", product_id=product_id))
+
+
+def _fill_choices(form: ProductForm) -> None:
+    form.category_id.choices = [(0, "—")] + [
+        (c.id, c.display_name) for c in db.session.scalars(select(Category).order_by(Category.name))
+    ]
+    form.supplier_id.choices = [
+        (s.id, s.display_name) for s in db.session.scalars(visible_suppliers(_user()))
+    ]
+
+
+def _form_fields(form: ProductForm) -> dict:
+    fields = {k: getattr(form, k).data for k in ("name_zh", "name_en", "sku_code", "description")}
+    fields["category_id"] = form.category_id.data or None
+    return fields
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@login_required
+def product_new():
+    if _user().role not in ("supplier", "admin", "selection_manager"):
+        abort(403)
+    form = ProductForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        fields = _form_fields(form)
+        if not _user().is_supplier:
+            fields["supplier_id"] = form.supplier_id.data
+        try:
+            product = product_service.create_product(_user(), fields)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("catalog.product_detail", product_id=product.id))
+    return render_template("catalog/product_form.html", form=form, product=None)
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@login_required
+def product_edit(product_id: int):
+    product = _product_or_404(product_id)
+    if _user().role not in ("supplier", "admin", "selection_manager"):
+        abort(403)
+    form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.category_id.data = product.category_id or 0
+        form.version.data = product.version
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0) or None
+            product_service.update_product(_user(), product_id, _form_fields(form), version)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("catalog.product_detail", product_id=product_id))
+    return render_template("catalog/product_form.html", form=form, product=product)

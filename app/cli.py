@@ -1,0 +1,130 @@
+"""Command-line interface: click groups that parse arguments and call services, nothing more."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import User
+from app.services import accounts, lifecycle, registry
+from app.services.audit import verify_audit_chain
+from app.services.errors import ServiceError
+from workflows.lifecycle import LifecycleError, Role
+
+suppliers_cli = AppGroup("suppliers", help="Manage suppliers.")
+categories_cli = AppGroup("categories", help="Manage categories.")
+users_cli = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit", help="Inspect the audit trail.")
+products_cli = AppGroup("products", help="Work with products.")
+
+
+def _fail(error: Exception) -> None:
+    click.echo(f"error: {getattr(error, 'message', None) or error}", err=True)
+    sys.exit(1)
+
+
+@suppliers_cli.command("create")
+@click.argument("name")
+@click.option("--name-en", help="English name when NAME is Chinese.")
+@click.option("--region")
+@click.option("--status", default="prospective", show_default=True)
+def suppliers_create(name, name_en, region, status):
+    """Register a supplier called NAME."""
+    try:
+        supplier = registry.create_supplier(None, {"name": name, "name_en": name_en,
+                                                   "region": region, "status": status})
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"supplier {supplier.id}: {supplier.name}")
+
+
+@categories_cli.command("create")
+@click.argument("name")
+@click.option("--sku-cap", type=int, help="Most products listed at once.")
+@click.option("--name-zh", help="Chinese name.")
+@click.option("--parent", help="Name of the parent category.")
+@click.option("--threshold", type=float, default=3.5, show_default=True,
+              help="Selection threshold (weighted score, 1-5).")
+def categories_create(name, sku_cap, name_zh, parent, threshold):
+    """Create a category called NAME."""
+    from app.models import Category
+
+    parent_id = None
+    if parent:
+        parent_id = db.session.scalar(select(Category.id).where(Category.name == parent))
+        if parent_id is None:
+            _fail(ServiceError(f"parent: no category named {parent!r}"))
+    try:
+        category = registry.create_category(None, {
+            "name": name, "name_zh": name_zh, "sku_cap": sku_cap, "parent_id": parent_id,
+            "selection_threshold": threshold})
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"category {category.id}: {category.name} (sku cap {category.sku_cap or 'none'})")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--supplier", "supplier_name", help="Supplier name (supplier users only).")
+@click.option("--password", help="Password; generated and printed when omitted.")
+def users_create(email, role, supplier_name, password):
+    """Create a user account."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = accounts.create_user(None, email, role, password, supplier_name)
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"user {user.id}: {user.email} ({user.role})")
+    if generated:
+        click.echo(f"password: {password}")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the audit hash chain; name the first event that does not match."""
+    count, broken = verify_audit_chain(db.session)
+    if broken is not None:
+        click.echo(f"audit chain BROKEN at event {broken.event_id}: {broken.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain OK: {count} events verified")
+
+
+@products_cli.command("transition")
+@click.argument("product_id", type=int)
+@click.argument("transition")
+@click.option("--as", "email", required=True, help="Email of the user acting.")
+@click.option("--reason")
+@click.option("--version", "expected_version", type=int, help="Fail unless at this version.")
+def products_transition(product_id, transition, email, reason, expected_version):
+    """Apply TRANSITION to a product as a given user."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        _fail(ServiceError(f"--as: no user {email}"))
+    try:
+        product = lifecycle.apply_transition(user, product_id, transition, reason, expected_version)
+    except (ServiceError, LifecycleError) as error:
+        _fail(error)
+    click.echo(f"product {product.id}: {product.state} (version {product.version})")
+
+
+@click.command("seed-demo")
+@click.option("--reset", is_flag=True, help="Delete the SQLite database file first.")
+def seed_demo(reset):
+    """Create the schema (migrations) and load the deterministic bilingual demo data."""
+    from app.demo import seed
+
+    seed(reset=reset, echo=click.echo)
+
+
+def register(app: Flask) -> None:
+    for group in (suppliers_cli, categories_cli, users_cli, audit_cli, products_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,169 @@
+"""Deterministic bilingual demo data, created through the services so the audit trail is real."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from app.extensions import db
+from app.models import User
+from app.services import accounts, lifecycle, products, registry
+
+DEMO_PASSWORD = "sieve-demo-2026"
+
+SUPPLIERS = [
+    ("深圳市优品电器有限公司", "Shenzhen Youpin Appliances", "广东 Guangdong", "active"),
+    ("宁波家居制造有限公司", "Ningbo Home Manufacturing", "浙江 Zhejiang", "active"),
+    ("Harbor Textiles Ltd.", None, "Jiangsu", "active"),
+    ("佛山陶瓷厨具厂", "Foshan Ceramic Kitchenware", "广东 Guangdong", "probation"),
+    ("Northwind Outdoor Co.", None, "Fujian", "active"),
+    ("苏州精工电子", "Suzhou Precision Electronics", "江苏 Jiangsu", "active"),
+    ("Qingdao Blue Ocean Foods", "青岛蓝海食品", "Shandong", "prospective"),
+    ("杭州竹语生活", "Hangzhou Bamboo Living", "浙江 Zhejiang", "active"),
+    ("Dongguan Brightway Lighting", None, "Guangdong", "active"),
+    ("义乌小商品贸易公司", "Yiwu Small Goods Trading", "浙江 Zhejiang", "eliminated"),
+]
+
+CATEGORIES = [
+    ("Small kitchen appliances", "厨房小电", 6),
+    ("Bedding", "床品", 6),
+    ("Cookware", "锅具", 5),
+    ("Lighting", "照明", 6),
+    ("Outdoor", "户外", 5),
+    ("Storage", "收纳", 6),
+]
+
+PRODUCT_NAMES = [
+    ("电热水壶 1.7L", "Electric kettle 1.7 L"), ("", "Bamboo fibre bath towel"),
+    ("全棉四件套", "Cotton bedding set (4 pcs)"), ("不粘炒锅 30cm", "Non-stick wok 30 cm"),
+    ("LED 护眼台灯", "LED eye-care desk lamp"), ("露营折叠椅", ""),
+    ("真空保温杯 500ml", "Vacuum flask 500 ml"), ("", "Linen duvet cover"),
+    ("铸铁珐琅锅", "Enamel cast-iron casserole"), ("智能夜灯", "Motion-sensor night light"),
+    ("", "Ultralight tent, 2 person"), ("竹制收纳盒", "Bamboo storage box"),
+    ("破壁料理机", "High-speed blender"), ("乳胶枕", "Latex pillow"),
+    ("", "Stainless steel stockpot 24 cm"), ("吸顶灯 36W", "Ceiling light 36 W"),
+    ("户外野餐垫", "Picnic blanket"), ("", "Stackable pantry jars (set of 6)"),
+    ("空气炸锅 4.5L", "Air fryer 4.5 L"), ("羽绒被", "Down duvet"),
+]
+
+# (target state, path of transitions from draft, reason per transition)
+PATHS = {
+    "draft": [],
+    "proposed": ["submit"],
+    "in_review": ["submit", "start_review"],
+    "rejected": ["submit", "start_review", "reject"],
+    "in_design": ["submit", "start_review", "accept"],
+    "abandoned": ["submit", "abandon"],
+    "sampling": ["submit", "start_review", "accept", "approve_design"],
+    "listed": ["submit", "start_review", "accept", "approve_design", "list"],
+    "under_watch": ["submit", "start_review", "accept", "approve_design", "list", "put_on_watch"],
+    "suspended": ["submit", "start_review", "accept", "approve_design", "list", "suspend"],
+    "delisted": ["submit", "start_review", "accept", "approve_design", "list", "delist"],
+}
+#: A few longer histories, so the demo shows loops back through the lifecycle.
+DETOURS = {
+    "in_review": ["submit", "start_review", "request_info", "submit", "start_review"],
+    "in_design": ["submit", "start_review", "accept", "approve_design", "fail_sampling"],
+    "listed": ["submit", "start_review", "accept", "approve_design", "list", "put_on_watch",
+               "resolve_watch"],
+}
+REASONS = {
+    "request_info": "请补充 GB 4706.1 检测报告 / Please add the GB 4706.1 test report",
+    "reject": "Value for money below competitors (京东 / 天猫 comparables 20% cheaper)",
+    "abandon": "Supplier withdrew: tooling cost too high",
+    "fail_sampling": "抽检不合格: 2 major defects (lid seal), AQL 2.5 Ac=1",
+    "put_on_watch": "Positive-review rate fell to 91% over 2 periods",
+    "suspend": "Critical defect in routine spot check (plug pins loose)",
+    "delist": "customer_metrics",
+}
+
+USERS = [
+    ("admin@sieve.demo", "admin", None),
+    ("manager@sieve.demo", "selection_manager", None),
+    ("designer@sieve.demo", "designer", None),
+    ("qc@sieve.demo", "qc_inspector", None),
+] + [(f"supplier{i}@sieve.demo", "supplier", name) for i, (name, *_r) in enumerate(SUPPLIERS, 1)]
+ACTOR_FOR = {"submit": "supplier", "abandon": "supplier", "approve_design": "designer",
+             "fail_sampling": "qc_inspector", "put_on_watch": "qc_inspector",
+             "resolve_watch": "qc_inspector", "suspend": "qc_inspector"}
+
+
+def _reset_database() -> None:
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database:
+        db.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+    else:
+        downgrade(revision="base")
+
+
+def seed(reset: bool = False, echo=print) -> None:
+    if reset:
+        _reset_database()
+    upgrade()
+    if db.session.scalar(select(func.count(User.id))):
+        echo("The database already has data; demo seed skipped (use --reset to start over).")
+        _print_logins(echo)
+        return
+    suppliers = [
+        registry.create_supplier(None, {"name": n, "name_en": en, "region": r, "status": "active",
+                                        "contact_email": f"sales{i}@supplier{i}.example"})
+        for i, (n, en, r, _status) in enumerate(SUPPLIERS, 1)
+    ]
+    categories = [
+        registry.create_category(None, {"name": n, "name_zh": zh, "sku_cap": cap,
+                                        "selection_threshold": 3.5})
+        for n, zh, cap in CATEGORIES
+    ]
+    users = {}
+    for email, role, supplier_name in USERS:
+        users[email] = accounts.create_user(None, email, role, DEMO_PASSWORD, supplier_name)
+    admin = users["admin@sieve.demo"]
+    for i, supplier in enumerate(suppliers):
+        registry.add_certificate(admin, supplier.id, {
+            "standard_code": ["GB 4706.1-2005", "GB 18401-2010", "GB 4806.1-2016"][i % 3],
+            "title": "CCC / national standard conformity",
+            "number": f"2026{i:04d}CCC",
+            "expires_on": date(2025 + (i % 3), 6, 30),
+        })
+    _seed_products(suppliers, categories, users)
+    for supplier, (_n, _en, _r, status) in zip(suppliers, SUPPLIERS, strict=True):
+        if status != "active":
+            registry.update_supplier(admin, supplier.id, {"status": status})
+    _print_logins(echo)
+
+
+def _seed_products(suppliers, categories, users) -> None:
+    states = list(PATHS)
+    supplier_users = {u.supplier_id: u for u in users.values() if u.supplier_id}
+    managers = {"selection_manager": users["manager@sieve.demo"],
+                "designer": users["designer@sieve.demo"], "qc_inspector": users["qc@sieve.demo"]}
+    for n in range(60):
+        state = states[n % len(states)]
+        path = DETOURS.get(state) if n // len(states) == 1 and state in DETOURS else PATHS[state]
+        supplier = suppliers[n % 9]  # the eliminated supplier keeps only its history
+        zh, en = PRODUCT_NAMES[n % len(PRODUCT_NAMES)]
+        category = categories[n % len(categories)]
+        owner = supplier_users[supplier.id]
+        product = products.create_product(owner, { "name_zh": zh, "name_en": en,
+            "sku_code": f"SKU-{supplier.id:02d}-{n:03d}", "category_id": category.id,
+            "description": f"{zh or en}: demo proposal with specifications and target price.",
+        })
+        for transition in path:
+            role = ACTOR_FOR.get(transition, "selection_manager")
+            actor = owner if role == "supplier" else managers[role]
+            lifecycle.apply_transition(actor, product.id, transition, REASONS.get(transition))
+
+
+def _print_logins(echo) -> None:
+    echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for email, role, supplier in USERS[:6]:
+        echo(f"  {email:<24} {role}" + (f"  ({supplier})" if supplier else ""))
+    echo(f"  ... supplier3@sieve.demo to supplier{len(SUPPLIERS)}@sieve.demo for the other suppliers")
+    echo("Open http://127.0.0.1:5000/ after `flask --app app run`.")

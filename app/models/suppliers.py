@@ -1,0 +1,75 @@
+"""Suppliers with their certificates, and the category tree with SKU caps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+
+SUPPLIER_STATUSES = ("prospective", "active", "probation", "eliminated")
+
+
+class Supplier(db.Model):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    region: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="prospective", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    certificates = relationship(
+        "Certificate", back_populates="supplier", order_by="Certificate.expires_on", lazy="selectin"
+    )
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and self.name_en != self.name:
+            return f"{self.name} ({self.name_en})"
+        return self.name
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    standard_code: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str | None] = mapped_column(String(200))
+    number: Mapped[str | None] = mapped_column(String(80))
+    expires_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    supplier = relationship("Supplier", back_populates="certificates")
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.expires_on >= day
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    #: The most products that may occupy a SKU slot (listed, under watch, suspended); None: no cap.
+    sku_cap: Mapped[int | None] = mapped_column(Integer)
+    #: Weighted scorecard total (1-5 scale) a candidate needs to be accepted.
+    selection_threshold: Mapped[float] = mapped_column(Float, default=3.5)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    parent = relationship("Category", remote_side="Category.id", lazy="joined", join_depth=1)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} / {self.name_zh}" if self.name_zh else self.name

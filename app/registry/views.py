@@ -1,0 +1,138 @@
+"""Views of the registry area: suppliers for everyone (suppliers see only themselves), categories."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Category, Product
+from app.registry import bp
+from app.registry.forms import CategoryForm, CertificateForm, SupplierForm
+from app.services import registry
+from app.services.errors import NotFound, ServiceError
+from app.services.visibility import get_visible_supplier, visible_suppliers
+from workflows.lifecycle import OCCUPIES_SKU_SLOT
+
+EDITORS = ("admin", "selection_manager")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _require_editor():
+    if _user().role not in EDITORS:
+        abort(403)
+
+
+@bp.get("/suppliers")
+@login_required
+def supplier_list():
+    suppliers = db.session.scalars(visible_suppliers(_user())).all()
+    counts = dict(db.session.execute(
+        select(Product.supplier_id, func.count()).group_by(Product.supplier_id)).all())
+    return render_template("registry/suppliers.html", suppliers=suppliers, counts=counts)
+
+
+@bp.get("/suppliers/<int:supplier_id>")
+@login_required
+def supplier_detail(supplier_id: int):
+    try:
+        supplier = get_visible_supplier(_user(), supplier_id)
+    except NotFound:
+        abort(404)
+    form = CertificateForm() if _user().role in EDITORS else None
+    from datetime import date
+
+    return render_template("registry/supplier.html", supplier=supplier, cert_form=form,
+                           today=date.today())
+
+
+@bp.route("/suppliers/new", methods=["GET", "POST"])
+@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+@login_required
+def supplier_edit(supplier_id: int | None = None):
+    _require_editor()
+    supplier = None
+    if supplier_id is not None:
+        supplier = get_visible_supplier(_user(), supplier_id)
+    form = SupplierForm(obj=supplier)
+    if form.validate_on_submit():
+        fields = {k: getattr(form, k).data for k in registry.SUPPLIER_FIELDS}
+        try:
+            if supplier is None:
+                supplier = registry.create_supplier(_user(), fields)
+            else:
+                registry.update_supplier(_user(), supplier.id, fields)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Supplier saved."), "success")
+            return redirect(url_for("registry.supplier_detail", supplier_id=supplier.id))
+    return render_template("registry/supplier_form.html", form=form, supplier=supplier)
+
+
+@bp.post("/suppliers/<int:supplier_id>/certificates")
+@login_required
+def certificate_add(supplier_id: int):
+    _require_editor()
+    form = CertificateForm()
+    if form.validate_on_submit():
+        try:
+            registry.add_certificate(_user(), supplier_id, {
+                k: getattr(form, k).data for k in ("standard_code", "title", "number", "expires_on")})
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Certificate added."), "success")
+    else:
+        flash("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), "danger")
+    return redirect(url_for("registry.supplier_detail", supplier_id=supplier_id))
+
+
+@bp.get("/categories")
+@login_required
+def category_list():
+    categories = db.session.scalars(select(Category).order_by(Category.name)).all()
+    used = dict(db.session.execute(
+        select(Product.category_id, func.count())
+        .where(Product.state.in_([s.value for s in OCCUPIES_SKU_SLOT]))
+        .group_by(Product.category_id)).all())
+    return render_template("registry/categories.html", categories=categories, used=used)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@login_required
+def category_edit(category_id: int | None = None):
+    _require_editor()
+    category = db.session.get(Category, category_id) if category_id is not None else None
+    if category_id is not None and category is None:
+        abort(404)
+    form = CategoryForm(obj=category)
+    form.parent_id.choices = [(0, "—")] + [
+        (c.id, c.display_name) for c in db.session.scalars(select(Category).order_by(Category.name))
+        if category is None or c.id != category.id
+    ]
+    if request.method == "GET" and category is not None:
+        form.parent_id.data = category.parent_id or 0
+    if form.validate_on_submit():
+        fields = {k: getattr(form, k).data for k in registry.CATEGORY_FIELDS}
+        fields["parent_id"] = fields["parent_id"] or None
+        fields["selection_threshold"] = float(fields["selection_threshold"])
+        try:
+            if category is None:
+                category = registry.create_category(_user(), fields)
+            else:
+                registry.update_category(_user(), category.id, fields)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Category saved."), "success")
+            return redirect(url_for("registry.category_list"))
+    return render_template("registry/category_form.html", form=form, category=category)

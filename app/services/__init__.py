@@ -1,0 +1,1 @@
+"""Use cases: load, ask workflows/, mutate, audit, commit once. The only layer that commits."""

@@ -1,0 +1,111 @@
+"""Applying lifecycle transitions: the only code that writes a product's state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.db import write_transaction
+from app.models import Category, Product, User
+from app.services.audit import record_event
+from app.services.errors import Conflict, ValidationFailed
+from app.services.visibility import get_visible_product
+from workflows import lifecycle
+from workflows.lifecycle import OCCUPIES_SKU_SLOT, ProductSnapshot, State
+
+
+def snapshot(session: Session, product: Product) -> ProductSnapshot:
+    cap, used = None, 0
+    if product.category_id is not None:
+        cap = session.scalar(select(Category.sku_cap).where(Category.id == product.category_id))
+        used = session.scalar(
+            select(func.count(Product.id)).where(
+                Product.category_id == product.category_id,
+                Product.state.in_([s.value for s in OCCUPIES_SKU_SLOT]),
+                Product.id != product.id,
+            )
+        )
+    return ProductSnapshot(
+        state=State(product.state),
+        name_en=product.name_en or "",
+        name_zh=product.name_zh or "",
+        category_id=product.category_id,
+        description=product.description or "",
+        supplier_status=product.supplier.status,
+        category_sku_cap=cap,
+        category_slots_used=used or 0,
+    )
+
+
+def available_transitions(session: Session, user: User, product: Product) -> list[dict]:
+    """Transitions the user's role may apply from the product's state, each with its blockers."""
+    if user.is_supplier and product.supplier_id != user.supplier_id:
+        return []
+    snap = snapshot(session, product)
+    return [
+        {
+            "name": t.name,
+            "label": t.label,
+            "target": t.target.value,
+            "reason_required": t.reason_required,
+            "reason_codes": list(t.reason_codes),
+            "blocked_by": t.blocked_by(snap),
+        }
+        for t in lifecycle.transitions_from(product.state, user.role)
+    ]
+
+
+def apply_transition(
+    actor: User,
+    product_id: int,
+    transition: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Product:
+    """Check role, ownership, source state, reason and guards; move the product; audit; commit.
+
+    The state change is a compare-and-set on ``version``: of two concurrent callers that read the
+    same version, exactly one updates the row and the other gets Conflict with nothing changed.
+    """
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 2000:
+        raise ValidationFailed("reason: at most 2000 characters", {"reason": "too long"})
+    with write_transaction() as session:
+        product = get_visible_product(actor, product_id)
+        if expected_version is not None and product.version != expected_version:
+            raise Conflict(
+                f"product {product_id} changed since you loaded it"
+                f" (version {expected_version}, now {product.version})",
+                {"current_version": product.version, "state": product.state},
+            )
+        rule = lifecycle.check_transition(transition, snapshot(session, product), actor.role, reason)
+        from_state, version = product.state, product.version
+        now = datetime.now(UTC)
+        result = session.execute(
+            update(Product)
+            .where(Product.id == product_id, Product.version == version)
+            .values(
+                state=rule.target.value,
+                version=version + 1,
+                state_changed_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"product {product_id} was changed by someone else; reload and retry")
+        record_event(
+            session,
+            actor,
+            "product",
+            product_id,
+            transition,
+            from_state=from_state,
+            to_state=rule.target.value,
+            reason=reason,
+            changes={"state": {"before": from_state, "after": rule.target.value}},
+        )
+    session.refresh(product)
+    return product

@@ -1,0 +1,192 @@
+"""Suppliers, their certificates, and categories: create and edit, each change audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import write_transaction
+from app.models import Category, Certificate, Supplier, User
+from app.models.suppliers import SUPPLIER_STATUSES
+from app.services.audit import diff, record_event
+from app.services.errors import Forbidden, NotFound, ValidationFailed
+from workflows.lifecycle import Role
+
+REGISTRY_EDITORS = {Role.ADMIN, Role.SELECTION_MANAGER}
+SUPPLIER_FIELDS = ("name", "name_en", "contact_name", "contact_email", "contact_phone", "region",
+                   "status")
+CATEGORY_FIELDS = ("name", "name_zh", "parent_id", "sku_cap", "selection_threshold", "description")
+
+
+def _require_editor(actor: User | None) -> None:
+    if actor is not None and actor.role not in REGISTRY_EDITORS:
+        raise Forbidden(f"role {actor.role} may not edit suppliers or categories")
+
+
+def _text(fields: dict, key: str, errors: dict, *, required=False, limit=200) -> str | None:
+    value = fields.get(key)
+    value = (str(value).strip() if value is not None else "") or None
+    if required and not value:
+        errors[key] = "required"
+    elif value and len(value) > limit:
+        errors[key] = f"at most {limit} characters"
+    return value
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+
+
+def _clean_supplier(fields: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    cleaned = {key: _text(fields, key, errors, required=(key == "name"))
+               for key in SUPPLIER_FIELDS if key in fields}
+    if "status" in cleaned and cleaned["status"] not in SUPPLIER_STATUSES:
+        errors["status"] = f"one of {', '.join(SUPPLIER_STATUSES)}"
+    if cleaned.get("contact_email") and "@" not in cleaned["contact_email"]:
+        errors["contact_email"] = "not an email address"
+    _raise(errors)
+    return cleaned
+
+
+def create_supplier(actor: User | None, fields: dict[str, Any]) -> Supplier:
+    _require_editor(actor)
+    cleaned = _clean_supplier({"status": "prospective", **fields})
+    if not cleaned.get("name"):
+        _raise({"name": "required"})
+    with write_transaction() as session:
+        if session.scalar(select(Supplier.id).where(Supplier.name == cleaned["name"])):
+            _raise({"name": f"a supplier named {cleaned['name']!r} exists"})
+        supplier = Supplier(**cleaned)
+        session.add(supplier)
+        session.flush()
+        record_event(session, actor, "supplier", supplier.id, "create", changes=diff({}, cleaned))
+    return supplier
+
+
+def update_supplier(actor: User, supplier_id: int, fields: dict[str, Any]) -> Supplier:
+    _require_editor(actor)
+    cleaned = _clean_supplier(fields)
+    with write_transaction() as session:
+        supplier = session.get(Supplier, supplier_id)
+        if supplier is None:
+            raise NotFound(f"supplier {supplier_id} not found")
+        if cleaned.get("name") and cleaned["name"] != supplier.name and session.scalar(
+            select(Supplier.id).where(Supplier.name == cleaned["name"])
+        ):
+            _raise({"name": f"a supplier named {cleaned['name']!r} exists"})
+        changes = diff({k: getattr(supplier, k) for k in cleaned}, cleaned)
+        if changes:
+            for key in changes:
+                setattr(supplier, key, cleaned[key])
+            record_event(session, actor, "supplier", supplier.id, "update", changes=changes)
+    return supplier
+
+
+def add_certificate(actor: User, supplier_id: int, fields: dict[str, Any]) -> Certificate:
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    code = _text(fields, "standard_code", errors, required=True, limit=80)
+    title = _text(fields, "title", errors)
+    number = _text(fields, "number", errors, limit=80)
+    expires = fields.get("expires_on")
+    if isinstance(expires, str):
+        try:
+            expires = date.fromisoformat(expires.strip())
+        except ValueError:
+            errors["expires_on"] = "a date as YYYY-MM-DD"
+    elif not isinstance(expires, date):
+        errors["expires_on"] = "required (YYYY-MM-DD)"
+    _raise(errors)
+    with write_transaction() as session:
+        if session.get(Supplier, supplier_id) is None:
+            raise NotFound(f"supplier {supplier_id} not found")
+        cert = Certificate(supplier_id=supplier_id, standard_code=code, title=title, number=number,
+                           expires_on=expires)
+        session.add(cert)
+        session.flush()
+        record_event(session, actor, "supplier", supplier_id, "add_certificate", changes={
+            "certificate": {"before": None, "after": {
+                "id": cert.id, "standard_code": code, "number": number,
+                "expires_on": expires.isoformat()}}})
+    return cert
+
+
+def _clean_category(session, fields: dict[str, Any], category_id=None) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for key in ("name", "name_zh"):
+        if key in fields:
+            cleaned[key] = _text(fields, key, errors, required=(key == "name"), limit=120)
+    if "description" in fields:
+        cleaned["description"] = _text(fields, "description", errors, limit=5000)
+    for key, kind in (("parent_id", int), ("sku_cap", int), ("selection_threshold", float)):
+        if key not in fields:
+            continue
+        raw = fields[key]
+        if raw in (None, ""):
+            cleaned[key] = None if key != "selection_threshold" else 3.5
+            continue
+        try:
+            cleaned[key] = kind(raw)
+        except (TypeError, ValueError):
+            errors[key] = f"must be a {'whole ' if kind is int else ''}number"
+    if cleaned.get("sku_cap") is not None and cleaned["sku_cap"] < 1:
+        errors["sku_cap"] = "at least 1 (or empty for no cap)"
+    threshold = cleaned.get("selection_threshold")
+    if threshold is not None and not 1 <= threshold <= 5:
+        errors["selection_threshold"] = "between 1 and 5"
+    parent_id = cleaned.get("parent_id")
+    if parent_id is not None:
+        if session.get(Category, parent_id) is None:
+            errors["parent_id"] = f"no category {parent_id}"
+        elif category_id is not None and _is_descendant(session, parent_id, category_id):
+            errors["parent_id"] = "a category cannot be its own ancestor"
+    _raise(errors)
+    return cleaned
+
+
+def _is_descendant(session, candidate_id: int, ancestor_id: int) -> bool:
+    node = session.get(Category, candidate_id)
+    while node is not None:
+        if node.id == ancestor_id:
+            return True
+        node = node.parent
+    return False
+
+
+def create_category(actor: User | None, fields: dict[str, Any]) -> Category:
+    _require_editor(actor)
+    with write_transaction() as session:
+        cleaned = _clean_category(session, fields)
+        if not cleaned.get("name"):
+            _raise({"name": "required"})
+        if session.scalar(select(Category.id).where(Category.name == cleaned["name"])):
+            _raise({"name": f"a category named {cleaned['name']!r} exists"})
+        category = Category(**cleaned)
+        session.add(category)
+        session.flush()
+        record_event(session, actor, "category", category.id, "create", changes=diff({}, cleaned))
+    return category
+
+
+def update_category(actor: User, category_id: int, fields: dict[str, Any]) -> Category:
+    _require_editor(actor)
+    with write_transaction() as session:
+        category = session.get(Category, category_id)
+        if category is None:
+            raise NotFound(f"category {category_id} not found")
+        cleaned = _clean_category(session, fields, category_id)
+        if cleaned.get("name") and cleaned["name"] != category.name and session.scalar(
+            select(Category.id).where(Category.name == cleaned["name"])
+        ):
+            _raise({"name": f"a category named {cleaned['name']!r} exists"})
+        changes = diff({k: getattr(category, k) for k in cleaned}, cleaned)
+        if changes:
+            for key in changes:
+                setattr(category, key, cleaned[key])
+            record_event(session, actor, "category", category.id, "update", changes=changes)
+    return category

@@ -1,0 +1,38 @@
+"""Who may see what: suppliers see only their own supplier's records; staff see everything."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from app.extensions import db
+from app.models import Product, Supplier, User
+from app.services.errors import NotFound
+
+
+def visible_products(user: User) -> Select:
+    query = select(Product)
+    if user.is_supplier:
+        query = query.where(Product.supplier_id == user.supplier_id)
+    return query
+
+
+def get_visible_product(user: User, product_id: int) -> Product:
+    """The product, or NotFound (never Forbidden) when it does not exist for this user."""
+    product = db.session.get(Product, product_id)
+    if product is None or (user.is_supplier and product.supplier_id != user.supplier_id):
+        raise NotFound(f"product {product_id} not found")
+    return product
+
+
+def visible_suppliers(user: User) -> Select:
+    query = select(Supplier).order_by(Supplier.name)
+    if user.is_supplier:
+        query = query.where(Supplier.id == user.supplier_id)
+    return query
+
+
+def get_visible_supplier(user: User, supplier_id: int) -> Supplier:
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None or (user.is_supplier and supplier.id != user.supplier_id):
+        raise NotFound(f"supplier {supplier_id} not found")
+    return supplier

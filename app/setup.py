@@ -1,0 +1,124 @@
+"""The register_* steps of create_app()."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from app.config import REPO_ROOT
+from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["SIEVE_LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(["en", "zh_CN", "zh"])
+    return "zh_CN" if best in ("zh", "zh_CN") else "en"
+
+
+def register_extensions(app: Flask) -> None:
+    from app.db import configure_engine
+    from app.services.accounts import load_session_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SIEVE_SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.registry import bp as registry_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.catalog import bp as catalog_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    csrf.exempt(api_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        from sqlalchemy import text
+
+        db.session.execute(text("SELECT 1"))
+        return jsonify({"status": "ok"})
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/") or current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def register_errors(app: Flask) -> None:
+    from app.services.errors import error_body, http_status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _wants_json():
+            code = (error.name or "error").lower().replace(" ", "_")
+            body = {"error": {"code": code, "message": error.description, "details": None}}
+            return jsonify(body), error.code
+        return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        status = http_status(error)
+        if status == 500:
+            db.session.rollback()
+            app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return jsonify({"error": error_body(error)}), status
+        return render_template("error.html", error=None, status=status), status
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import ui
+
+    app.jinja_env.globals.update(ui.template_globals())
+    app.jinja_env.filters.update(ui.template_filters())
+
+    @app.before_request
+    def request_clock():
+        g.request_started = datetime.now(UTC)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,123 @@
+"""Template globals and filters: translated labels for states, roles and transitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import format_datetime, lazy_gettext as _l
+from flask_login import current_user
+
+from app.models.base import as_utc
+from workflows.lifecycle import State
+
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "proposed": _l("Proposed"),
+    "in_review": _l("In review"),
+    "rejected": _l("Rejected"),
+    "in_design": _l("In design"),
+    "abandoned": _l("Abandoned"),
+    "sampling": _l("Sampling"),
+    "listed": _l("Listed"),
+    "under_watch": _l("Under watch"),
+    "suspended": _l("Suspended"),
+    "delisted": _l("Delisted"),
+}
+
+TRANSITION_LABELS = {
+    "submit": _l("Submit proposal"),
+    "start_review": _l("Start review"),
+    "request_info": _l("Request information"),
+    "reject": _l("Reject"),
+    "accept": _l("Accept"),
+    "approve_design": _l("Approve design"),
+    "abandon": _l("Abandon"),
+    "fail_sampling": _l("Fail sampling"),
+    "list": _l("List"),
+    "put_on_watch": _l("Put on watch"),
+    "resolve_watch": _l("Resolve watch"),
+    "suspend": _l("Suspend"),
+    "reinstate": _l("Reinstate"),
+    "delist": _l("Delist"),
+    "relist": _l("Relist"),
+}
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "selection_manager": _l("Selection manager"),
+    "designer": _l("Designer"),
+    "qc_inspector": _l("QC inspector"),
+    "supplier": _l("Supplier"),
+}
+
+SUPPLIER_STATUS_LABELS = {
+    "prospective": _l("Prospective"),
+    "active": _l("Active"),
+    "probation": _l("Probation"),
+    "eliminated": _l("Eliminated"),
+}
+
+ACTION_LABELS = {
+    "create": _l("Created"),
+    "update": _l("Edited"),
+    "add_certificate": _l("Certificate added"),
+    "logout": _l("Logged out"),
+    "issue_api_token": _l("API token issued"),
+    **TRANSITION_LABELS,
+}
+
+DELIST_REASON_LABELS = {
+    "quality_failure": _l("Quality failure"),
+    "customer_metrics": _l("Customer metrics"),
+    "compliance": _l("Compliance"),
+    "supplier_eliminated": _l("Supplier eliminated"),
+    "sku_cap": _l("SKU cap"),
+    "supplier_request": _l("Supplier request"),
+    "other": _l("Other"),
+}
+
+STATE_COLOURS = {
+    "draft": "secondary", "proposed": "info", "in_review": "primary", "rejected": "dark",
+    "in_design": "primary", "abandoned": "dark", "sampling": "warning", "listed": "success",
+    "under_watch": "warning", "suspended": "danger", "delisted": "dark",
+}
+
+
+def age(value: datetime | None) -> str:
+    """A compact duration since ``value``: 3d 4h, 5h 10m, 12m."""
+    if value is None:
+        return ""
+    seconds = int((datetime.now(UTC) - as_utc(value)).total_seconds())
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"
+
+
+def when(value: datetime | None) -> str:
+    return format_datetime(as_utc(value), "yyyy-MM-dd HH:mm") if value else ""
+
+
+def template_globals() -> dict:
+    return {
+        "STATES": [s.value for s in State],
+        "STATE_LABELS": STATE_LABELS,
+        "STATE_COLOURS": STATE_COLOURS,
+        "TRANSITION_LABELS": TRANSITION_LABELS,
+        "ROLE_LABELS": ROLE_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+        "SUPPLIER_STATUS_LABELS": SUPPLIER_STATUS_LABELS,
+        "DELIST_REASON_LABELS": DELIST_REASON_LABELS,
+        "languages": lambda: current_app.config["SIEVE_LANGUAGES"],
+        "can_edit_registry": lambda: current_user.is_authenticated
+        and current_user.role in ("admin", "selection_manager"),
+    }
+
+
+def template_filters() -> dict:
+    return {"age": age, "when": when}

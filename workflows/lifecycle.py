@@ -1,0 +1,254 @@
+"""The product lifecycle: states, transitions, roles and guards, declared once.
+
+Everything else (web buttons, the API's ``allowed_transitions``, the CLI, the audit trail, reports and
+the README diagram) reads this table. Pure Python: no Flask, no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Callable
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    IN_REVIEW = "in_review"
+    REJECTED = "rejected"
+    IN_DESIGN = "in_design"
+    ABANDONED = "abandoned"
+    SAMPLING = "sampling"
+    LISTED = "listed"
+    UNDER_WATCH = "under_watch"
+    SUSPENDED = "suspended"
+    DELISTED = "delisted"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SELECTION_MANAGER = "selection_manager"
+    DESIGNER = "designer"
+    QC_INSPECTOR = "qc_inspector"
+    SUPPLIER = "supplier"
+
+
+#: States whose products occupy one of the category's SKU slots.
+OCCUPIES_SKU_SLOT = frozenset({State.LISTED, State.UNDER_WATCH, State.SUSPENDED})
+#: States from which no transition leads anywhere but back through a manager's decision.
+TERMINAL_STATES = frozenset({State.REJECTED, State.ABANDONED})
+
+#: Reason codes a manager must choose from when delisting.
+DELIST_REASON_CODES = (
+    "quality_failure",
+    "customer_metrics",
+    "compliance",
+    "supplier_eliminated",
+    "sku_cap",
+    "supplier_request",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class ProductSnapshot:
+    """The plain facts guards look at; the service layer builds it from the database."""
+
+    state: State
+    name_en: str = ""
+    name_zh: str = ""
+    category_id: int | None = None
+    description: str = ""
+    supplier_status: str = "active"
+    category_sku_cap: int | None = None
+    category_slots_used: int = 0
+
+
+Guard = Callable[[ProductSnapshot], list[str]]
+
+
+def guard_proposal_complete(p: ProductSnapshot) -> list[str]:
+    missing = []
+    if not (p.name_en.strip() or p.name_zh.strip()):
+        missing.append("name: a Chinese or English name is required")
+    if p.category_id is None:
+        missing.append("category: a category is required")
+    if not p.description.strip():
+        missing.append("description: a description is required")
+    return missing
+
+
+def guard_supplier_not_eliminated(p: ProductSnapshot) -> list[str]:
+    if p.supplier_status == "eliminated":
+        return ["supplier: the supplier has been eliminated"]
+    return []
+
+
+def guard_sku_cap(p: ProductSnapshot) -> list[str]:
+    cap = p.category_sku_cap
+    if cap is not None and p.category_slots_used >= cap:
+        return [f"sku_cap: the category already has {p.category_slots_used} of {cap} SKUs listed"]
+    return []
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[State]
+    target: State
+    roles: frozenset[Role]
+    reason_required: bool = False
+    reason_codes: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = field(default_factory=tuple)
+    label: str = ""
+
+    def allows_role(self, role: Role | str) -> bool:
+        return Role(role) is Role.ADMIN or Role(role) in self.roles
+
+    def blocked_by(self, product: ProductSnapshot) -> list[str]:
+        """Human-readable reasons the guards refuse this transition (empty when it may proceed)."""
+        reasons: list[str] = []
+        for guard in self.guards:
+            reasons.extend(guard(product))
+        return reasons
+
+
+def _t(name, sources, target, roles, *, reason=False, codes=(), guards=(), label=""):
+    return Transition(
+        name=name,
+        sources=frozenset(State(s) for s in sources),
+        target=State(target),
+        roles=frozenset(Role(r) for r in roles),
+        reason_required=reason or bool(codes),
+        reason_codes=tuple(codes),
+        guards=tuple(guards),
+        label=label or name.replace("_", " ").capitalize(),
+    )
+
+
+SM, DES, QC, SUP = "selection_manager", "designer", "qc_inspector", "supplier"
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("submit", ["draft"], "proposed", [SUP], guards=[guard_proposal_complete]),
+        _t("start_review", ["proposed"], "in_review", [SM]),
+        _t("request_info", ["in_review"], "draft", [SM], reason=True),
+        _t("reject", ["proposed", "in_review"], "rejected", [SM], reason=True),
+        _t("accept", ["in_review"], "in_design", [SM]),
+        _t("approve_design", ["in_design"], "sampling", [SM, DES]),
+        _t("abandon", ["draft", "proposed", "in_design"], "abandoned", [SUP, SM], reason=True),
+        _t("fail_sampling", ["sampling"], "in_design", [QC], reason=True),
+        _t(
+            "list",
+            ["sampling"],
+            "listed",
+            [SM],
+            guards=[guard_supplier_not_eliminated, guard_sku_cap],
+        ),
+        _t("put_on_watch", ["listed"], "under_watch", [QC, SM], reason=True),
+        _t("resolve_watch", ["under_watch"], "listed", [QC]),
+        _t("suspend", ["listed", "under_watch"], "suspended", [QC, SM], reason=True),
+        _t("reinstate", ["suspended"], "listed", [SM], reason=True,
+           guards=[guard_supplier_not_eliminated]),
+        _t("delist", ["listed", "under_watch", "suspended"], "delisted", [SM],
+           codes=DELIST_REASON_CODES),
+        _t("relist", ["delisted"], "sampling", [SM], reason=True,
+           guards=[guard_supplier_not_eliminated]),
+    )
+}
+
+
+class LifecycleError(Exception):
+    """Base class of the domain errors the lifecycle raises."""
+
+    code = "lifecycle_error"
+
+
+class UnknownTransition(LifecycleError):
+    code = "unknown_transition"
+
+
+class RoleNotAllowed(LifecycleError):
+    code = "role_not_allowed"
+
+
+class InvalidSourceState(LifecycleError):
+    code = "invalid_state"
+
+
+class ReasonRequired(LifecycleError):
+    code = "reason_required"
+
+
+class GuardBlocked(LifecycleError):
+    code = "guard_blocked"
+
+    def __init__(self, transition: str, reasons: list[str]):
+        self.reasons = list(reasons)
+        super().__init__(f"{transition} is blocked: " + "; ".join(reasons))
+
+
+def get_transition(name: str) -> Transition:
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise UnknownTransition(f"unknown transition {name!r}") from None
+
+
+def check_transition(
+    name: str, product: ProductSnapshot, role: Role | str, reason: str | None = None
+) -> Transition:
+    """Return the transition if ``role`` may apply it to ``product`` now; raise why not otherwise.
+
+    Checks run in the order an API caller needs them: role, source state, reason, guards.
+    """
+    transition = get_transition(name)
+    if not transition.allows_role(role):
+        raise RoleNotAllowed(f"role {Role(role).value} may not {name}")
+    if product.state not in transition.sources:
+        raise InvalidSourceState(
+            f"{name} is not possible from {product.state.value}"
+            f" (only from {', '.join(sorted(s.value for s in transition.sources))})"
+        )
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise ReasonRequired(f"{name} requires a reason")
+    if transition.reason_codes and reason not in transition.reason_codes:
+        raise ReasonRequired(
+            f"{name} requires a reason code, one of: {', '.join(transition.reason_codes)}"
+        )
+    blocked = transition.blocked_by(product)
+    if blocked:
+        raise GuardBlocked(name, blocked)
+    return transition
+
+
+def transitions_from(state: State | str, role: Role | str) -> list[Transition]:
+    """Transitions whose source and role match (guards not evaluated), in declaration order."""
+    state = State(state)
+    return [t for t in TRANSITIONS.values() if state in t.sources and t.allows_role(role)]
+
+
+def mermaid() -> str:
+    """The lifecycle as a Mermaid state diagram."""
+    lines = ["stateDiagram-v2", "    [*] --> draft"]
+    for t in TRANSITIONS.values():
+        who = ", ".join(sorted(r.value for r in t.roles))
+        for source in sorted(t.sources, key=list(State).index):
+            lines.append(f"    {source.value} --> {t.target.value}: {t.name} ({who})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--mermaid"]:
+        print(mermaid())
+        return 0
+    print("usage: python -m workflows.lifecycle --mermaid", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
