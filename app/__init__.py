@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +13,7 @@ from app.config import REPO_ROOT, load_settings
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(Path.cwd() / "instance"),
+        instance_path=os.environ.get("SIEVE_INSTANCE_PATH", str(REPO_ROOT / "instance")),
         template_folder=str(REPO_ROOT / "templates"),
     )
     app.config.update(load_settings(Path(app.instance_path)))

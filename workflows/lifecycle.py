@@ -231,6 +231,22 @@ def transitions_from(state: State | str, role: Role | str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if state in t.sources and t.allows_role(role)]
 
 
+def path_to(target: State | str, start: State | str = State.DRAFT) -> list[str]:
+    """The shortest sequence of transition names leading from ``start`` to ``target``."""
+    start, target = State(start), State(target)
+    frontier: list[tuple[State, list[str]]] = [(start, [])]
+    seen = {start}
+    while frontier:
+        state, path = frontier.pop(0)
+        if state is target:
+            return path
+        for t in TRANSITIONS.values():
+            if state in t.sources and t.target not in seen:
+                seen.add(t.target)
+                frontier.append((t.target, [*path, t.name]))
+    raise ValueError(f"{target.value} is not reachable from {start.value}")
+
+
 def mermaid() -> str:
     """The lifecycle as a Mermaid state diagram."""
     lines = ["stateDiagram-v2", "    [*] --> draft"]

@@ -1,0 +1,125 @@
+"""Fixtures: app -> client -> runner -> auth (as in flaskr), a real database per test, factories.
+
+The database is SQLite by default (a migrated template file copied per test) or the PostgreSQL
+database named by SIEVE_TEST_DATABASE_URL (migrated once, truncated per test).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("SIEVE_SECRET_KEY", secrets.token_hex(32))
+os.environ.setdefault("SIEVE_PASSWORD_PROFILE", "fast")
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from tests import factories  # noqa: E402
+
+PG_URL = os.environ.get("SIEVE_TEST_DATABASE_URL")
+TEST_SETTINGS = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "SIEVE_PASSWORD_PROFILE": "fast",
+}
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    """A migrated database: a SQLite file to copy, or the PostgreSQL URL itself."""
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:  # start from nothing, whatever an earlier run left
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path) -> str:
+    if PG_URL:
+        _truncate_all(PG_URL)
+        return PG_URL
+    target = tmp_path / "sieve.db"
+    shutil.copy(database_template, target)
+    return f"sqlite:///{target}"
+
+
+def make_app(database_url: str, **settings):
+    return create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    """Two suppliers, two categories and a user per role (see tests/factories.py)."""
+    return factories.build_world()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=factories.PASSWORD, **kwargs):
+        return self._client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def pytest_report_header(config):
+    return f"sieve test database: {'PostgreSQL ' + PG_URL.rsplit('@', 1)[-1] if PG_URL else 'SQLite'}"
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent

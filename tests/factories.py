@@ -1,0 +1,80 @@
+"""Factories for domain objects, going through the services so audit events are real."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from app.models import Category, Product, Supplier, User
+from app.services import accounts, lifecycle, products, registry
+from workflows.lifecycle import State, path_to
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+#: A reason that satisfies every transition, reason codes included.
+REASON_FOR = {"delist": "quality_failure"}
+
+
+def reason_for(transition: str) -> str:
+    return REASON_FOR.get(transition, f"test reason for {transition}")
+
+
+@dataclass
+class World:
+    supplier_a: Supplier
+    supplier_b: Supplier
+    category: Category
+    other_category: Category
+    admin: User
+    manager: User
+    designer: User
+    qc: User
+    supplier_user: User
+    other_supplier_user: User
+
+    def user_for_role(self, role: str) -> User:
+        return {
+            "admin": self.admin, "selection_manager": self.manager, "designer": self.designer,
+            "qc_inspector": self.qc, "supplier": self.supplier_user,
+        }[role]
+
+
+def build_world() -> World:
+    supplier_a = registry.create_supplier(None, {"name": "深圳测试电器", "name_en": "Test Appliances",
+                                                 "status": "active"})
+    supplier_b = registry.create_supplier(None, {"name": "Other Supplier Ltd", "status": "active"})
+    category = registry.create_category(None, {"name": "Kettles", "name_zh": "电水壶"})
+    other = registry.create_category(None, {"name": "Lamps", "name_zh": "台灯", "sku_cap": 2})
+    users = {
+        role: accounts.create_user(None, f"{role}@test.example", role, PASSWORD)
+        for role in ("admin", "selection_manager", "designer", "qc_inspector")
+    }
+    supplier_user = accounts.create_user(None, "a@supplier.example", "supplier", PASSWORD,
+                                         supplier_a.name)
+    other_user = accounts.create_user(None, "b@supplier.example", "supplier", PASSWORD,
+                                      supplier_b.name)
+    return World(supplier_a, supplier_b, category, other, users["admin"],
+                 users["selection_manager"], users["designer"], users["qc_inspector"],
+                 supplier_user, other_user)
+
+
+def make_product(world: World, state: str | State = State.DRAFT, *, supplier=None,
+                 category=None, **fields) -> Product:
+    """A complete proposal of ``supplier`` (default A), walked by an admin to ``state``."""
+    supplier = supplier or world.supplier_a
+    n = next(_counter)
+    data = {
+        "supplier_id": supplier.id,
+        "name_zh": f"测试产品 {n}",
+        "name_en": f"Test product {n}",
+        "sku_code": f"T-{n:05d}",
+        "category_id": (category or world.category).id,
+        "description": "A kettle with a 1.7 L capacity, 2200 W.",
+        **fields,
+    }
+    product = products.create_product(world.admin, data)
+    for transition in path_to(state):
+        product = lifecycle.apply_transition(world.admin, product.id, transition,
+                                             reason_for(transition))
+    return product

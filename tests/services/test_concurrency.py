@@ -1,0 +1,92 @@
+"""50 concurrent attempts at one transition on one product: exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, Product
+from app.services import lifecycle
+from app.services.audit import verify_audit_chain
+from app.services.errors import Conflict
+from tests import factories
+from workflows.lifecycle import InvalidSourceState
+
+ATTEMPTS = 50
+
+
+def test_fifty_concurrent_accepts_exactly_one_succeeds(app, world):
+    product = factories.make_product(world, "in_review")
+    product_id, version, manager_id = product.id, product.version, world.manager.id
+    barrier = threading.Barrier(ATTEMPTS)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def attempt():
+        with app.app_context():
+            from app.models import User
+
+            actor = db.session.get(User, manager_id)
+            db.session.close()  # give the pooled connection back before waiting on the barrier
+            barrier.wait()
+            try:
+                lifecycle.apply_transition(actor, product_id, "accept", None, version)
+                outcome = "ok"
+            except (Conflict, InvalidSourceState):
+                outcome = "409"
+            except Exception as error:  # noqa: BLE001 - any other failure is the bug we look for
+                outcome = f"error: {type(error).__name__}: {error}"
+            finally:
+                db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=attempt) for _ in range(ATTEMPTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(results) == ["409"] * (ATTEMPTS - 1) + ["ok"], results
+
+    db.session.rollback()  # end this session's snapshot; read what the threads committed
+    fresh = db.session.get(Product, product_id)
+    assert (fresh.state, fresh.version) == ("in_design", version + 1)
+    accepts = db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.subject_id == product_id, AuditEvent.action == "accept"))
+    assert accepts == 1
+    assert verify_audit_chain(db.session)[1] is None
+
+
+def test_concurrent_transitions_on_different_products_keep_one_chain(app, world):
+    products = [factories.make_product(world, "proposed") for _ in range(12)]
+    manager_id = world.manager.id
+    errors: list[str] = []
+    barrier = threading.Barrier(len(products))
+
+    def review(pid):
+        with app.app_context():
+            from app.models import User
+
+            actor = db.session.get(User, manager_id)
+            db.session.close()  # give the pooled connection back before waiting on the barrier
+            barrier.wait()
+            try:
+                lifecycle.apply_transition(actor, pid, "start_review")
+            except Exception as error:  # noqa: BLE001
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=review, args=(p.id,)) for p in products]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    db.session.rollback()
+    count, broken = verify_audit_chain(db.session)
+    assert broken is None
+    assert db.session.scalar(select(func.count(Product.id)).where(
+        Product.state == "in_review")) == len(products)
