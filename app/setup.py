@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -12,21 +12,9 @@ from app.config import REPO_ROOT
 from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 
-def select_locale() -> str:
-    from flask import current_app
-
-    languages = current_app.config["SIEVE_LANGUAGES"]
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    best = request.accept_languages.best_match(["en", "zh_CN", "zh"])
-    return "zh_CN" if best in ("zh", "zh_CN") else "en"
-
-
 def register_extensions(app: Flask) -> None:
     from app.db import configure_engine
+    from app.i18n import select_locale
     from app.services.accounts import load_session_user
 
     db.init_app(app)

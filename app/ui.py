@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.i18n import current_language
 from app.models.base import as_utc
 from workflows.lifecycle import State
 
@@ -113,6 +115,7 @@ def template_globals() -> dict:
         "ACTION_LABELS": ACTION_LABELS,
         "SUPPLIER_STATUS_LABELS": SUPPLIER_STATUS_LABELS,
         "DELIST_REASON_LABELS": DELIST_REASON_LABELS,
+        "current_language": current_language,
         "languages": lambda: current_app.config["SIEVE_LANGUAGES"],
         "can_edit_registry": lambda: current_user.is_authenticated
         and current_user.role in ("admin", "selection_manager"),

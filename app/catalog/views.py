@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from app.catalog import bp
 from app.catalog.forms import ProductForm, TransitionForm
 from app.extensions import db
+from app.forms import select_choices
 from app.models import Category, Product, Supplier
 from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
@@ -120,12 +121,12 @@ def product_transition(product_id: int):
 
 
 def _fill_choices(form: ProductForm) -> None:
-    form.category_id.choices = [(0, "—")] + [
+    form.category_id.choices = select_choices([(0, "—")] + [
         (c.id, c.display_name) for c in db.session.scalars(select(Category).order_by(Category.name))
-    ]
-    form.supplier_id.choices = [
+    ])
+    form.supplier_id.choices = select_choices(
         (s.id, s.display_name) for s in db.session.scalars(visible_suppliers(_user()))
-    ]
+    )
 
 
 def _form_fields(form: ProductForm) -> dict:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.forms import select_choices
 from app.models import Category, Product
 from app.registry import bp
 from app.registry.forms import CategoryForm, CertificateForm, SupplierForm
@@ -115,10 +116,10 @@ def category_edit(category_id: int | None = None):
     if category_id is not None and category is None:
         abort(404)
     form = CategoryForm(obj=category)
-    form.parent_id.choices = [(0, "—")] + [
+    form.parent_id.choices = select_choices([(0, "—")] + [
         (c.id, c.display_name) for c in db.session.scalars(select(Category).order_by(Category.name))
         if category is None or c.id != category.id
-    ]
+    ])
     if request.method == "GET" and category is not None:
         form.parent_id.data = category.parent_id or 0
     if form.validate_on_submit():

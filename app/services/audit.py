@@ -87,25 +87,23 @@ def record_event(
     return event
 
 
-def _chain(session: Session) -> Iterator[tuple[dict[str, Any], str, str]]:
-    rows = session.execute(
-        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
-    ).scalars()
-    for event in rows:
-        yield hashed_fields(event), event.prev_hash, event.hash
-
-
 def verify_audit_chain(session: Session) -> tuple[int, ChainBreak | None]:
-    """Recompute the whole chain; return (events checked, first break or None)."""
+    """Recompute the whole chain, streaming; return (events checked, first break or None)."""
+    result = session.execute(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    )
     count = 0
 
-    def counted():
+    def chain() -> Iterator[tuple[dict[str, Any], str, str]]:
         nonlocal count
-        for item in _chain(session):
+        for event in result.scalars():
             count += 1
-            yield item
+            yield hashed_fields(event), event.prev_hash, event.hash
 
-    broken = verify_chain(counted())
+    try:
+        broken = verify_chain(chain())
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL when the walk stops early
     return count, broken
 
 

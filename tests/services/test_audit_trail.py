@@ -1,0 +1,90 @@
+"""The audit trail: append-only in the database, a hash chain that names the tampered event."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
+from app.models import AuditEvent
+from app.services import registry
+from app.services.audit import verify_audit_chain
+from tests import factories
+
+
+def _without_triggers(statement: str, params: dict) -> None:
+    """Play the attacker with database access: lift the append-only triggers, edit, restore."""
+    dialect = db.engine.dialect.name
+    with db.engine.begin() as conn:
+        if dialect == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+            conn.execute(text(statement), params)
+            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text(statement), params)
+            conn.execute(text(
+                "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: UPDATE refused'); END"))
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_events SET reason = 'rewritten' WHERE id = 1",
+    "DELETE FROM audit_events WHERE id = 1",
+])
+def test_database_refuses_update_and_delete(world, statement):
+    db.session.rollback()
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert db.session.get(AuditEvent, 1).reason is None
+
+
+def test_every_edit_records_before_and_after(world):
+    registry.update_supplier(world.admin, world.supplier_b.id, {"region": "浙江", "status": "probation"})
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.subject_type, event.subject_id, event.action) == (
+        "supplier", world.supplier_b.id, "update")
+    assert json.loads(event.changes) == {
+        "region": {"before": None, "after": "浙江"},
+        "status": {"before": "active", "after": "probation"},
+    }
+    assert event.actor_label == world.admin.email
+
+
+def test_noop_edit_records_nothing(world):
+    before = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
+    registry.update_supplier(world.admin, world.supplier_b.id, {"status": "active"})
+    assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) == before
+
+
+def test_chain_links_every_event(world):
+    factories.make_product(world, "listed")
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.id for e in events] == list(range(1, len(events) + 1))
+    for previous, current in zip(events, events[1:], strict=False):
+        assert current.prev_hash == previous.hash
+    assert verify_audit_chain(db.session) == (len(events), None)
+
+
+@pytest.mark.parametrize("column,value", [("reason", "rewritten after the fact"),
+                                          ("to_state", "listed"), ("actor_label", "nobody")])
+def test_tampering_with_one_event_is_named(app, runner, world, column, value):
+    product = factories.make_product(world, "rejected")
+    target = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_id == product.id, AuditEvent.action == "reject")).one()
+    target_id = target.id
+    factories.make_product(world, "in_review")  # events after the tampered one
+    db.session.rollback()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    _without_triggers(f"UPDATE audit_events SET {column} = :value WHERE id = :id",
+                      {"value": value, "id": target_id})
+    db.session.rollback()  # a fresh snapshot that sees the edit
+    count, broken = verify_audit_chain(db.session)
+    assert broken is not None and broken.event_id == target_id
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"event {target_id}" in result.output
