@@ -7,9 +7,9 @@ SQLite: WAL, a busy timeout, foreign keys, and write transactions that start wit
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine

@@ -162,7 +162,7 @@ def _seed_products(suppliers, categories, users) -> None:
 
 
 def _print_logins(echo) -> None:
-    echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, role, supplier in USERS[:6]:
         echo(f"  {email:<24} {role}" + (f"  ({supplier})" if supplier else ""))
     echo(f"  ... supplier3@sieve.demo to supplier{len(SUPPLIERS)}@sieve.demo for the other suppliers")

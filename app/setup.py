@@ -32,10 +32,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.registry import bp as registry_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
+    from app.registry import bp as registry_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(catalog_bp)

@@ -7,9 +7,9 @@ the README diagram) reads this table. Pure Python: no Flask, no SQLAlchemy.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable
 
 
 class State(StrEnum):
