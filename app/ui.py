@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from flask_babel import format_datetime
+from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -87,7 +87,7 @@ STATE_COLOURS = {
 
 
 def age(value: datetime | None) -> str:
-    """A compact duration since ``value``: 3d 4h, 5h 10m, 12m."""
+    """A compact, translated duration since ``value``: 3d 4h, 5h 10m, 12m."""
     if value is None:
         return ""
     seconds = int((datetime.now(UTC) - as_utc(value)).total_seconds())
@@ -95,10 +95,10 @@ def age(value: datetime | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days}d {hours}h"
+        return gettext("%(days)sd %(hours)sh", days=days, hours=hours)
     if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
+        return gettext("%(hours)sh %(minutes)sm", hours=hours, minutes=minutes)
+    return gettext("%(minutes)sm", minutes=minutes)
 
 
 def when(value: datetime | None) -> str:

@@ -11,6 +11,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+import flask_babel
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -74,7 +75,15 @@ def database_url(database_template, tmp_path) -> str:
 
 
 def make_app(database_url: str, **settings):
-    return create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+
+    @app.before_request
+    def fresh_locale():
+        # The fixture's app context outlives each test request (in production every request has
+        # its own), so drop the locale Flask-Babel cached on ``g`` by an earlier request.
+        flask_babel.refresh()
+
+    return app
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from app.services import products as product_service
 from app.services.audit import decoded_changes, events_for
 from app.services.errors import NotFound, ServiceError
 from app.services.visibility import get_visible_product, visible_products, visible_suppliers
+from app.ui import TRANSITION_LABELS
 from workflows.lifecycle import LifecycleError, State
 
 BOARD_CARDS_PER_STATE = 8
@@ -116,7 +117,8 @@ def product_transition(product_id: int):
     except (ServiceError, LifecycleError) as error:
         flash(str(error), "danger")
     else:
-        flash(_("Done: %(transition)s.", transition=form.transition.data), "success")
+        label = TRANSITION_LABELS.get(form.transition.data, form.transition.data)
+        flash(_("Done: %(transition)s.", transition=label), "success")
     return redirect(url_for("catalog.product_detail", product_id=product_id))
 
 

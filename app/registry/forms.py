@@ -13,9 +13,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from app.forms import select_choices
-from app.models.suppliers import SUPPLIER_STATUSES
-
 
 class SupplierForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -24,7 +21,7 @@ class SupplierForm(FlaskForm):
     contact_email = StringField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=120)])
-    status = SelectField(_l("Status"), choices=select_choices((s, s) for s in SUPPLIER_STATUSES))
+    status = SelectField(_l("Status"), choices=[])
     submit = SubmitField(_l("Save"))
 
 

@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product
+from app.models.suppliers import SUPPLIER_STATUSES
 from app.registry import bp
 from app.registry.forms import CategoryForm, CertificateForm, SupplierForm
 from app.services import registry
 from app.services.errors import NotFound, ServiceError
 from app.services.visibility import get_visible_supplier, visible_suppliers
+from app.ui import SUPPLIER_STATUS_LABELS
 from workflows.lifecycle import OCCUPIES_SKU_SLOT
 
 EDITORS = ("admin", "selection_manager")
@@ -61,6 +63,8 @@ def supplier_edit(supplier_id: int | None = None):
     if supplier_id is not None:
         supplier = get_visible_supplier(_user(), supplier_id)
     form = SupplierForm(obj=supplier)
+    form.status.choices = select_choices(
+        (s, SUPPLIER_STATUS_LABELS[s]) for s in SUPPLIER_STATUSES)
     if form.validate_on_submit():
         fields = {k: getattr(form, k).data for k in registry.SUPPLIER_FIELDS}
         try:

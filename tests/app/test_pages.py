@@ -181,3 +181,23 @@ def test_manager_creates_and_edits_category(client, auth, world):
     assert (category.sku_cap, category.parent_id) == (None, world.category.id)
     html = client.get("/categories").get_data(as_text=True)
     assert "枕头" in html
+
+
+def test_user_text_is_escaped_everywhere(client, auth, world):
+    evil = '<script>alert("x")</script>'
+    product = factories.make_product(world, "in_review", name_en=evil, description=evil)
+    login_as(auth, world, "selection_manager")
+    client.post(f"/products/{product.id}/transitions", data={
+        "transition": "reject", "reason": f"{evil} 理由", "version": product.version})
+    for url in (f"/products/{product.id}", "/products", "/board"):
+        html = client.get(url).get_data(as_text=True)
+        assert evil not in html, url
+        assert "&lt;script&gt;" in html, url
+
+
+def test_time_in_state_is_translated(client, auth, world):
+    factories.make_product(world, "draft")
+    login_as(auth, world, "selection_manager")
+    client.post("/language", data={"locale": "zh_CN"})
+    html = client.get("/products").get_data(as_text=True)
+    assert "0分钟" in html

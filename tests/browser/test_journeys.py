@@ -29,7 +29,7 @@ def test_manager_rejects_a_product_in_review(page, live_server, console_messages
     reject.get_by_role("button").click()
 
     page.wait_for_url(product_url)
-    expect(page.locator(".alert-success")).to_contain_text("reject")
+    expect(page.locator(".alert-success")).to_contain_text("Done: Reject")
     expect(header_badge).to_have_attribute("data-state", "rejected")
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text(REASON)
