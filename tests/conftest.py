@@ -74,6 +74,20 @@ def database_url(database_template, tmp_path) -> str:
     return f"sqlite:///{target}"
 
 
+_created_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close every connection pool a test's apps opened (unclosed psycopg connections warn)."""
+    yield
+    while _created_apps:
+        app = _created_apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def make_app(database_url: str, **settings):
     app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
 
@@ -83,6 +97,7 @@ def make_app(database_url: str, **settings):
         # its own), so drop the locale Flask-Babel cached on ``g`` by an earlier request.
         flask_babel.refresh()
 
+    _created_apps.append(app)
     return app
 
 
