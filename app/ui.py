@@ -86,6 +86,31 @@ STATE_COLOURS = {
 }
 
 
+def user_message(error: Exception) -> str:
+    """A translated sentence for a domain error, for flash messages (the API keeps the English)."""
+    from app.services.errors import Conflict, ServiceError, StateConflict
+    from workflows import lifecycle
+
+    if isinstance(error, lifecycle.RoleNotAllowed):
+        return gettext("Your role may not do this.")
+    if isinstance(error, lifecycle.InvalidSourceState):
+        return gettext("This action is not possible from the product's current state.")
+    if isinstance(error, lifecycle.ReasonRequired):
+        if "reason code" in str(error):
+            return gettext("Please choose a reason code.")
+        return gettext("Please give a reason.")
+    if isinstance(error, lifecycle.GuardBlocked):
+        return gettext("Not yet possible: %(reasons)s", reasons="; ".join(error.reasons))
+    if isinstance(error, StateConflict):
+        return gettext("Only a draft can be edited; this product is past that stage.")
+    if isinstance(error, Conflict):
+        return gettext("Someone else changed this product since you opened it. "
+                       "Please check the page and try again.")
+    if isinstance(error, ServiceError):
+        return gettext("Please correct: %(problem)s", problem=error.message)
+    return str(error)
+
+
 def age(value: datetime | None) -> str:
     """A compact, translated duration since ``value``: 3d 4h, 5h 10m, 12m."""
     if value is None:

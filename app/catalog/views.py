@@ -17,7 +17,7 @@ from app.services import products as product_service
 from app.services.audit import decoded_changes, events_for
 from app.services.errors import NotFound, ServiceError
 from app.services.visibility import get_visible_product, visible_products, visible_suppliers
-from app.ui import TRANSITION_LABELS
+from app.ui import TRANSITION_LABELS, user_message
 from workflows.lifecycle import LifecycleError, State
 
 BOARD_CARDS_PER_STATE = 8
@@ -115,7 +115,7 @@ def product_transition(product_id: int):
     except NotFound:
         abort(404)
     except (ServiceError, LifecycleError) as error:
-        flash(str(error), "danger")
+        flash(user_message(error), "danger")
     else:
         label = TRANSITION_LABELS.get(form.transition.data, form.transition.data)
         flash(_("Done: %(transition)s.", transition=label), "success")
@@ -151,7 +151,7 @@ def product_new():
         try:
             product = product_service.create_product(_user(), fields)
         except ServiceError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
         else:
             flash(_("Draft saved."), "success")
             return redirect(url_for("catalog.product_detail", product_id=product.id))
@@ -174,7 +174,7 @@ def product_edit(product_id: int):
             version = int(form.version.data or 0) or None
             product_service.update_product(_user(), product_id, _form_fields(form), version)
         except ServiceError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("catalog.product_detail", product_id=product_id))

@@ -16,7 +16,7 @@ from app.registry.forms import CategoryForm, CertificateForm, SupplierForm
 from app.services import registry
 from app.services.errors import NotFound, ServiceError
 from app.services.visibility import get_visible_supplier, visible_suppliers
-from app.ui import SUPPLIER_STATUS_LABELS
+from app.ui import SUPPLIER_STATUS_LABELS, user_message
 from workflows.lifecycle import OCCUPIES_SKU_SLOT
 
 EDITORS = ("admin", "selection_manager")
@@ -73,7 +73,7 @@ def supplier_edit(supplier_id: int | None = None):
             else:
                 registry.update_supplier(_user(), supplier.id, fields)
         except ServiceError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
         else:
             flash(_("Supplier saved."), "success")
             return redirect(url_for("registry.supplier_detail", supplier_id=supplier.id))
@@ -92,7 +92,7 @@ def certificate_add(supplier_id: int):
         except NotFound:
             abort(404)
         except ServiceError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
         else:
             flash(_("Certificate added."), "success")
     else:
@@ -136,7 +136,7 @@ def category_edit(category_id: int | None = None):
             else:
                 registry.update_category(_user(), category.id, fields)
         except ServiceError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
         else:
             flash(_("Category saved."), "success")
             return redirect(url_for("registry.category_list"))

@@ -30,6 +30,12 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class StateConflict(Conflict):
+    """The record's state does not allow this change (as opposed to a concurrent edit)."""
+
+    code = "invalid_state"
+
+
 class ValidationFailed(ServiceError):
     """Bad input; ``details`` maps each offending field to what is wrong with it."""
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.db import write_transaction
 from app.models import Category, Product, Supplier, User
 from app.services.audit import diff, record_event
-from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.errors import Conflict, Forbidden, StateConflict, ValidationFailed
 from app.services.visibility import get_visible_product
 from workflows.lifecycle import Role, State
 
@@ -105,7 +105,8 @@ def update_product(
         if actor.role != Role.SUPPLIER and actor.role not in STAFF_EDITORS:
             raise Forbidden(f"role {actor.role} may not edit products")
         if product.state != State.DRAFT:
-            raise Conflict(f"product {product_id} can be edited only in draft, it is {product.state}")
+            raise StateConflict(
+                f"product {product_id} can be edited only in draft, it is {product.state}")
         if expected_version is not None and product.version != expected_version:
             raise Conflict(f"product {product_id} changed since you loaded it; reload and retry")
         _check_references(session, product.supplier_id, cleaned, product.id)

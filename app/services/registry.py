@@ -52,19 +52,39 @@ def _clean_supplier(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _ensure_unique_name(session, model, name: str | None, current_id: int | None = None) -> None:
+    if not name:
+        return
+    clash = session.scalar(select(model.id).where(model.name == name))
+    if clash is not None and clash != current_id:
+        _raise({"name": f"a {model.__name__.lower()} named {name!r} exists"})
+
+
+def _insert_audited(session, actor: User | None, record, subject_type: str, cleaned: dict):
+    session.add(record)
+    session.flush()
+    record_event(session, actor, subject_type, record.id, "create", changes=diff({}, cleaned))
+    return record
+
+
+def _update_audited(session, actor: User, record, subject_type: str, cleaned: dict):
+    """Apply the changed fields and audit them; an edit that changes nothing records nothing."""
+    changes = diff({k: getattr(record, k) for k in cleaned}, cleaned)
+    if changes:
+        for key in changes:
+            setattr(record, key, cleaned[key])
+        record_event(session, actor, subject_type, record.id, "update", changes=changes)
+    return record
+
+
 def create_supplier(actor: User | None, fields: dict[str, Any]) -> Supplier:
     _require_editor(actor)
     cleaned = _clean_supplier({"status": "prospective", **fields})
     if not cleaned.get("name"):
         _raise({"name": "required"})
     with write_transaction() as session:
-        if session.scalar(select(Supplier.id).where(Supplier.name == cleaned["name"])):
-            _raise({"name": f"a supplier named {cleaned['name']!r} exists"})
-        supplier = Supplier(**cleaned)
-        session.add(supplier)
-        session.flush()
-        record_event(session, actor, "supplier", supplier.id, "create", changes=diff({}, cleaned))
-    return supplier
+        _ensure_unique_name(session, Supplier, cleaned["name"])
+        return _insert_audited(session, actor, Supplier(**cleaned), "supplier", cleaned)
 
 
 def update_supplier(actor: User, supplier_id: int, fields: dict[str, Any]) -> Supplier:
@@ -74,16 +94,8 @@ def update_supplier(actor: User, supplier_id: int, fields: dict[str, Any]) -> Su
         supplier = session.get(Supplier, supplier_id)
         if supplier is None:
             raise NotFound(f"supplier {supplier_id} not found")
-        if cleaned.get("name") and cleaned["name"] != supplier.name and session.scalar(
-            select(Supplier.id).where(Supplier.name == cleaned["name"])
-        ):
-            _raise({"name": f"a supplier named {cleaned['name']!r} exists"})
-        changes = diff({k: getattr(supplier, k) for k in cleaned}, cleaned)
-        if changes:
-            for key in changes:
-                setattr(supplier, key, cleaned[key])
-            record_event(session, actor, "supplier", supplier.id, "update", changes=changes)
-    return supplier
+        _ensure_unique_name(session, Supplier, cleaned.get("name"), supplier.id)
+        return _update_audited(session, actor, supplier, "supplier", cleaned)
 
 
 def add_certificate(actor: User, supplier_id: int, fields: dict[str, Any]) -> Certificate:
@@ -164,13 +176,8 @@ def create_category(actor: User | None, fields: dict[str, Any]) -> Category:
         cleaned = _clean_category(session, fields)
         if not cleaned.get("name"):
             _raise({"name": "required"})
-        if session.scalar(select(Category.id).where(Category.name == cleaned["name"])):
-            _raise({"name": f"a category named {cleaned['name']!r} exists"})
-        category = Category(**cleaned)
-        session.add(category)
-        session.flush()
-        record_event(session, actor, "category", category.id, "create", changes=diff({}, cleaned))
-    return category
+        _ensure_unique_name(session, Category, cleaned["name"])
+        return _insert_audited(session, actor, Category(**cleaned), "category", cleaned)
 
 
 def update_category(actor: User, category_id: int, fields: dict[str, Any]) -> Category:
@@ -180,13 +187,5 @@ def update_category(actor: User, category_id: int, fields: dict[str, Any]) -> Ca
         if category is None:
             raise NotFound(f"category {category_id} not found")
         cleaned = _clean_category(session, fields, category_id)
-        if cleaned.get("name") and cleaned["name"] != category.name and session.scalar(
-            select(Category.id).where(Category.name == cleaned["name"])
-        ):
-            _raise({"name": f"a category named {cleaned['name']!r} exists"})
-        changes = diff({k: getattr(category, k) for k in cleaned}, cleaned)
-        if changes:
-            for key in changes:
-                setattr(category, key, cleaned[key])
-            record_event(session, actor, "category", category.id, "update", changes=changes)
-    return category
+        _ensure_unique_name(session, Category, cleaned.get("name"), category.id)
+        return _update_audited(session, actor, category, "category", cleaned)

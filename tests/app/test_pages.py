@@ -102,11 +102,11 @@ def test_web_transition_refusals_are_messages_not_errors(client, auth, world):
     no_reason = client.post(f"/products/{product.id}/transitions",
                             data={"transition": "reject", "reason": "", "version": version},
                             follow_redirects=True)
-    assert "requires a reason" in no_reason.get_data(as_text=True)
+    assert "Please give a reason." in no_reason.get_data(as_text=True)
     stale = client.post(f"/products/{product.id}/transitions",
                         data={"transition": "accept", "version": version - 1},
                         follow_redirects=True)
-    assert "changed since you loaded it" in stale.get_data(as_text=True)
+    assert "Someone else changed this product" in stale.get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(Product, product.id).state == "in_review"
 
@@ -139,7 +139,8 @@ def test_supplier_creates_edits_and_submits_a_proposal(client, auth, world):
     late = client.post(f"/products/{product.id}/edit", data={"name_en": "Late change",
                                                               "category_id": "0"},
                        follow_redirects=True)
-    assert "can be edited only in draft" in late.get_data(as_text=True)
+    assert "Someone else changed this product" not in late.get_data(as_text=True)
+    assert "Only a draft can be edited" in late.get_data(as_text=True)
 
 
 def test_roles_without_rights_get_403(client, auth, world):
