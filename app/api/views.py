@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.api import bp
 from app.api.auth import domain_error, json_error, token_required
 from app.api.openapi import openapi_document
 from app.api.serializers import audit_json, category_json, product_json, supplier_json
 from app.extensions import db, limiter
-from app.models import Category, Product
+from app.models import Category, Product, Supplier
 from app.services import accounts, lifecycle, products
 from app.services.audit import events_for
 from app.services.errors import ServiceError, ValidationFailed
@@ -141,5 +142,6 @@ def list_categories():
 @bp.get("/v1/suppliers")
 @token_required
 def list_suppliers():
-    suppliers = db.session.scalars(visible_suppliers(g.api_user))
+    suppliers = db.session.scalars(
+        visible_suppliers(g.api_user).options(selectinload(Supplier.certificates)))
     return jsonify({"items": [supplier_json(s) for s in suppliers]})

@@ -27,7 +27,7 @@ class Supplier(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     certificates = relationship(
-        "Certificate", back_populates="supplier", order_by="Certificate.expires_on", lazy="selectin"
+        "Certificate", back_populates="supplier", order_by="Certificate.expires_on"
     )
 
     @property
