@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import User
 from app.services import accounts, lifecycle, registry
-from app.services.audit import verify_audit_chain
+from app.services.audit import records_missing_from_trail, verify_audit_chain
 from app.services.errors import ServiceError
 from workflows.lifecycle import LifecycleError, Role
 
@@ -94,7 +94,14 @@ def audit_verify():
     if broken is not None:
         click.echo(f"audit chain BROKEN at event {broken.event_id}: {broken.problem}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain OK: {count} events verified")
+    problems = records_missing_from_trail(db.session)
+    if problems:
+        click.echo(f"audit chain intact ({count} events) but the records disagree with it:",
+                   err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain OK: {count} events verified, every record accounted for")
 
 
 @products_cli.command("transition")

@@ -44,7 +44,10 @@ def _truncate_all(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        # The append-only triggers refuse TRUNCATE too; the table owner may lift them meanwhile.
+        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
     engine.dispose()
 
 

@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, User
+from app.db import take_write_lock
+from app.models import AuditEvent, Category, Product, Supplier, User
 from workflows.audit import GENESIS_HASH, ChainBreak, event_hash, verify_chain
-
-#: Key of the PostgreSQL advisory lock that serialises appends to the one global chain.
-AUDIT_CHAIN_LOCK = 0x5137E_A0D17
 
 
 def _iso(value: datetime) -> str:
@@ -61,8 +59,7 @@ def record_event(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction (the caller commits)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
+    take_write_lock(session)  # already held inside write_transaction; makes the chain safe anyway
     head = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
@@ -106,6 +103,41 @@ def verify_audit_chain(session: Session) -> tuple[int, ChainBreak | None]:
     finally:
         result.close()  # a server-side cursor on PostgreSQL when the walk stops early
     return count, broken
+
+
+#: Record tables whose every row must have a "create" event, by audit subject type.
+AUDITED_SUBJECTS = {"product": Product, "supplier": Supplier, "category": Category, "user": User}
+
+
+def records_missing_from_trail(session: Session, limit: int = 20) -> list[str]:
+    """Cross-check the records against the trail, which a chain check alone cannot do when events
+    are cut from its end: every record needs its creation event, and every product's state must be
+    the target of its last state-changing event. Returns up to ``limit`` problems."""
+    problems: list[str] = []
+    for subject_type, model in AUDITED_SUBJECTS.items():
+        created = select(AuditEvent.subject_id).where(
+            AuditEvent.subject_type == subject_type, AuditEvent.action == "create")
+        orphans = session.scalars(
+            select(model.id).where(model.id.not_in(created)).order_by(model.id).limit(limit))
+        problems.extend(f"{subject_type} {rid} has no creation event" for rid in orphans)
+    last_change = (
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.subject_type == "product", AuditEvent.subject_id == Product.id,
+               AuditEvent.to_state.is_not(None))
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    mismatched = session.execute(
+        select(Product.id, Product.state, AuditEvent.to_state)
+        .outerjoin(AuditEvent, AuditEvent.id == last_change)
+        .where(or_(AuditEvent.to_state.is_(None), AuditEvent.to_state != Product.state))
+        .order_by(Product.id).limit(limit)
+    )
+    problems.extend(
+        f"product {pid} is {state} but its trail ends in {trail or 'nothing'}"
+        for pid, state, trail in mismatched
+    )
+    return problems[:limit]
 
 
 def events_for(session: Session, subject_type: str, subject_id: int) -> list[AuditEvent]:

@@ -15,7 +15,7 @@ from app.services.audit import verify_audit_chain
 from tests import factories
 
 
-def _without_triggers(statement: str, params: dict) -> None:
+def _without_triggers(statement: str, params: dict, operation: str = "update") -> None:
     """Play the attacker with database access: lift the append-only triggers, edit, restore."""
     dialect = db.engine.dialect.name
     with db.engine.begin() as conn:
@@ -24,11 +24,12 @@ def _without_triggers(statement: str, params: dict) -> None:
             conn.execute(text(statement), params)
             conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
         else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            name = f"audit_events_no_{operation}"
+            conn.execute(text(f"DROP TRIGGER {name}"))
             conn.execute(text(statement), params)
             conn.execute(text(
-                "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: UPDATE refused'); END"))
+                f"CREATE TRIGGER {name} BEFORE {operation.upper()} ON audit_events BEGIN SELECT "
+                f"RAISE(ABORT, 'audit_events is append-only: {operation.upper()} refused'); END"))
 
 
 @pytest.mark.parametrize("statement", [
@@ -41,6 +42,39 @@ def test_database_refuses_update_and_delete(world, statement):
         with db.engine.begin() as conn:
             conn.execute(text(statement))
     assert db.session.get(AuditEvent, 1).reason is None
+
+
+def test_events_cut_from_the_end_are_caught_by_the_records(runner, world):
+    product = factories.make_product(world, "in_review")
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert last.action == "start_review" and last.subject_id == product.id
+    _without_triggers("DELETE FROM audit_events WHERE id = :id", {"id": last.id}, "delete")
+    db.session.rollback()
+    assert verify_audit_chain(db.session)[1] is None  # what is left still chains
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"product {product.id} is in_review but its trail ends in proposed" in result.output
+
+
+def test_record_without_creation_event_is_reported(runner, world):
+    from app.services.audit import records_missing_from_trail
+
+    event_id, user_id = db.session.execute(select(AuditEvent.id, AuditEvent.subject_id).where(
+        AuditEvent.subject_type == "user").order_by(AuditEvent.id.desc())).first()
+    assert records_missing_from_trail(db.session) == []
+    # rewrite history so the last user's creation event names another subject
+    _without_triggers("UPDATE audit_events SET subject_id = 9999 WHERE id = :id", {"id": event_id})
+    db.session.rollback()
+    assert records_missing_from_trail(db.session) == [f"user {user_id} has no creation event"]
+
+
+def test_postgresql_refuses_truncate(world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE statement")
+    db.session.rollback()
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_events"))
 
 
 def test_every_edit_records_before_and_after(world):

@@ -90,3 +90,45 @@ def test_concurrent_transitions_on_different_products_keep_one_chain(app, world)
     assert broken is None
     assert db.session.scalar(select(func.count(Product.id)).where(
         Product.state == "in_review")) == len(products)
+
+
+def test_concurrent_listings_never_exceed_the_sku_cap(app, world):
+    from app.services import registry
+
+    category = registry.create_category(None, {"name": "One slot", "sku_cap": 1})
+    candidates = [factories.make_product(world, "sampling", category=category) for _ in range(8)]
+    manager_id = world.manager.id
+    barrier = threading.Barrier(len(candidates))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def list_it(pid):
+        with app.app_context():
+            from app.models import User
+            from workflows.lifecycle import GuardBlocked
+
+            actor = db.session.get(User, manager_id)
+            db.session.close()
+            barrier.wait()
+            try:
+                lifecycle.apply_transition(actor, pid, "list")
+                outcome = "listed"
+            except GuardBlocked:
+                outcome = "blocked"
+            except Exception as error:  # noqa: BLE001
+                outcome = f"error: {error!r}"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=list_it, args=(p.id,)) for p in candidates]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["blocked"] * (len(candidates) - 1) + ["listed"], outcomes
+    db.session.rollback()
+    listed = db.session.scalar(select(func.count(Product.id)).where(
+        Product.category_id == category.id, Product.state == "listed"))
+    assert listed == 1
