@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sys
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from app.extensions import db
 from app.models import User
+from app.models.base import MAX_ID
 from app.services import accounts, lifecycle, registry
 from app.services.audit import records_missing_from_trail, verify_audit_chain
 from app.services.errors import ServiceError
@@ -29,11 +31,26 @@ def _fail(error: Exception) -> None:
     sys.exit(1)
 
 
+def needs_schema(command):
+    """Refuse to run against a database the migrations have not created, with one clear line."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        if not inspect(db.engine).has_table("alembic_version"):
+            click.echo(f"error: the database {db.engine.url.render_as_string(hide_password=True)}"
+                       " has no schema yet; run: flask --app app db upgrade", err=True)
+            sys.exit(1)
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
 @suppliers_cli.command("create")
 @click.argument("name")
 @click.option("--name-en", help="English name when NAME is Chinese.")
 @click.option("--region")
 @click.option("--status", default="prospective", show_default=True)
+@needs_schema
 def suppliers_create(name, name_en, region, status):
     """Register a supplier called NAME."""
     try:
@@ -51,6 +68,7 @@ def suppliers_create(name, name_en, region, status):
 @click.option("--parent", help="Name of the parent category.")
 @click.option("--threshold", type=float, default=3.5, show_default=True,
               help="Selection threshold (weighted score, 1-5).")
+@needs_schema
 def categories_create(name, sku_cap, name_zh, parent, threshold):
     """Create a category called NAME."""
     from app.models import Category
@@ -74,6 +92,7 @@ def categories_create(name, sku_cap, name_zh, parent, threshold):
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--supplier", "supplier_name", help="Supplier name (supplier users only).")
 @click.option("--password", help="Password; generated and printed when omitted.")
+@needs_schema
 def users_create(email, role, supplier_name, password):
     """Create a user account."""
     generated = password is None
@@ -88,6 +107,7 @@ def users_create(email, role, supplier_name, password):
 
 
 @audit_cli.command("verify")
+@needs_schema
 def audit_verify():
     """Recompute the audit hash chain; name the first event that does not match."""
     count, broken = verify_audit_chain(db.session)
@@ -105,11 +125,12 @@ def audit_verify():
 
 
 @products_cli.command("transition")
-@click.argument("product_id", type=int)
+@click.argument("product_id", type=click.IntRange(1, MAX_ID))
 @click.argument("transition")
 @click.option("--as", "email", required=True, help="Email of the user acting.")
 @click.option("--reason")
 @click.option("--version", "expected_version", type=int, help="Fail unless at this version.")
+@needs_schema
 def products_transition(product_id, transition, email, reason, expected_version):
     """Apply TRANSITION to a product as a given user."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))

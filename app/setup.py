@@ -8,9 +8,11 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from app.config import REPO_ROOT
 from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from app.models.base import MAX_ID
 
 
 def register_extensions(app: Flask) -> None:
@@ -34,7 +36,16 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine, app.config["SIEVE_SQLITE_BUSY_TIMEOUT_MS"])
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that only matches ids the database can hold: larger numbers are a plain 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
@@ -67,6 +78,9 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: tell browsers to stay there
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         if request.path.startswith("/api/") or current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -113,3 +113,13 @@ def test_seed_demo_is_deterministic_bilingual_and_covers_every_state(database_ur
     assert verify.exit_code == 0
     assert "skipped" in again.output and count == len(rows)
     assert "admin@sieve.demo" in output and "http://127.0.0.1:5000/" in output
+
+
+def test_commands_on_an_unmigrated_database_say_what_to_do(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'empty.db'}")
+    with app.app_context():
+        for args in (["suppliers", "create", "Acme"], ["audit", "verify"]):
+            result = app.test_cli_runner().invoke(args=args)
+            assert result.exit_code == 1
+            assert "no schema yet; run: flask --app app db upgrade" in result.output
+            assert "Traceback" not in result.output

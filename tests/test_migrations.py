@@ -63,13 +63,20 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url):
         engine.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+def test_engine_settings(tmp_path):
+    """SQLite: WAL, the configured busy timeout, foreign keys. PostgreSQL: the three triggers."""
     if PG_URL:
-        pytest.skip("SQLite-only pragmas; the PostgreSQL run checks PostgreSQL")
+        app = make_app(PG_URL)
+        with app.app_context(), db.engine.connect() as conn:
+            names = set(conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass"
+                " AND NOT tgisinternal")).scalars())
+            assert names == {"audit_events_no_update", "audit_events_no_delete",
+                             "audit_events_no_truncate"}
+        return
     app = make_app(f"sqlite:///{tmp_path / 'wal.db'}", SIEVE_SQLITE_BUSY_TIMEOUT_MS=12345)
     with app.app_context():
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 12345
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        db.engine.dispose()

@@ -10,11 +10,11 @@ from app.services import accounts
 from app.services.errors import error_body, http_status
 
 
-def json_error(status: int, code: str, message: str, details=None):
+def json_error(status: int, code: str, message: str, details=None, scheme: str = "Bearer"):
     response = jsonify({"error": {"code": code, "message": message, "details": details}})
     response.status_code = status
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="sieve"'
+        response.headers["WWW-Authenticate"] = f'{scheme} realm="sieve"'
     return response
 
 

@@ -12,6 +12,7 @@ from app.api.openapi import openapi_document
 from app.api.serializers import audit_json, category_json, product_json, supplier_json
 from app.extensions import db, limiter
 from app.models import Category, Product, Supplier
+from app.models.base import MAX_ID
 from app.services import accounts, lifecycle, products
 from app.services.audit import events_for
 from app.services.errors import ServiceError, ValidationFailed
@@ -34,7 +35,8 @@ def _json_body() -> dict:
     return body
 
 
-def _int_arg(name: str, default: int | None = None, minimum: int = 1) -> int | None:
+def _int_arg(name: str, default: int | None = None, minimum: int = 1,
+             maximum: int = MAX_ID) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -44,6 +46,8 @@ def _int_arg(name: str, default: int | None = None, minimum: int = 1) -> int | N
         raise ValidationFailed(f"{name}: must be a whole number", {name: "not an integer"}) from None
     if value < minimum:
         raise ValidationFailed(f"{name}: must be at least {minimum}", {name: "too small"})
+    if value > maximum:
+        raise ValidationFailed(f"{name}: must be at most {maximum}", {name: "too large"})
     return value
 
 
@@ -57,10 +61,11 @@ def openapi():
 def create_token():
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
-        return json_error(401, "unauthorized", "send HTTP Basic credentials (email and password)")
+        return json_error(401, "unauthorized", "send HTTP Basic credentials (email and password)",
+                          scheme="Basic")
     user = accounts.authenticate(auth.username, auth.password)
     if user is None:
-        return json_error(401, "unauthorized", "unknown email or wrong password")
+        return json_error(401, "unauthorized", "unknown email or wrong password", scheme="Basic")
     token, expires = accounts.issue_api_token(user)
     return jsonify({"token": token, "expires_at": expires.isoformat()}), 201
 
@@ -78,7 +83,7 @@ def list_products():
         value = _int_arg(name)
         if value is not None:
             query = query.where(column == value)
-    page = _int_arg("page", 1)
+    page = _int_arg("page", 1, maximum=MAX_ID // MAX_PER_PAGE)
     per_page = min(_int_arg("per_page", 50), MAX_PER_PAGE)
     result = db.paginate(query.order_by(Product.id), page=page, per_page=per_page, error_out=False)
     return jsonify({

@@ -12,10 +12,11 @@ from app.catalog.forms import ProductForm, TransitionForm
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product, Supplier
+from app.models.base import MAX_ID
 from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
 from app.services.audit import decoded_changes, events_for
-from app.services.errors import NotFound, ServiceError
+from app.services.errors import NotFound, ServiceError, StateConflict
 from app.services.visibility import get_visible_product, visible_products, visible_suppliers
 from app.ui import TRANSITION_LABELS, user_message
 from workflows.lifecycle import LifecycleError, State
@@ -70,7 +71,7 @@ def _filtered_products():
         query = query.where(Product.state == state)
     for arg, column in (("category_id", Product.category_id), ("supplier_id", Product.supplier_id)):
         value = request.args.get(arg, type=int)
-        if value:
+        if value and 0 < value <= MAX_ID:
             query = query.where(column == value)
     return query.order_by(Product.id.desc())
 
@@ -78,8 +79,10 @@ def _filtered_products():
 @bp.get("/products")
 @login_required
 def product_list():
-    page = db.paginate(_filtered_products(), per_page=current_app.config["SIEVE_PAGE_SIZE"],
-                       max_per_page=200, error_out=False)
+    per_page = current_app.config["SIEVE_PAGE_SIZE"]
+    number = request.args.get("page", 1, type=int)
+    number = number if 1 <= number <= MAX_ID // per_page else 1
+    page = db.paginate(_filtered_products(), page=number, per_page=per_page, error_out=False)
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
     suppliers = db.session.scalars(visible_suppliers(_user())).all()
     return render_template("catalog/products.html", page=page, categories=categories,
@@ -164,6 +167,9 @@ def product_edit(product_id: int):
     product = _product_or_404(product_id)
     if _user().role not in ("supplier", "admin", "selection_manager"):
         abort(403)
+    if product.state != State.DRAFT:
+        flash(user_message(StateConflict("only drafts can be edited")), "warning")
+        return redirect(url_for("catalog.product_detail", product_id=product_id))
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
     _fill_choices(form)
     if request.method == "GET":
@@ -171,7 +177,8 @@ def product_edit(product_id: int):
         form.version.data = product.version
     if form.validate_on_submit():
         try:
-            version = int(form.version.data or 0) or None
+            raw = form.version.data or ""
+            version = int(raw) if raw.isdigit() and len(raw) < 10 else 0  # tampered: stale
             product_service.update_product(_user(), product_id, _form_fields(form), version)
         except ServiceError as error:
             flash(user_message(error), "danger")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+#: The largest id an Integer primary key holds on every backend (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Timezone-aware UTC now, truncated to microseconds (what every backend stores)."""

@@ -104,10 +104,12 @@ def certificate_add(supplier_id: int):
 @login_required
 def category_list():
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
-    used = dict(db.session.execute(
-        select(Product.category_id, func.count())
-        .where(Product.state.in_([s.value for s in OCCUPIES_SKU_SLOT]))
-        .group_by(Product.category_id)).all())
+    used = {}
+    if not _user().is_supplier:  # other suppliers' listings are not a supplier's business
+        used = dict(db.session.execute(
+            select(Product.category_id, func.count())
+            .where(Product.state.in_([s.value for s in OCCUPIES_SKU_SLOT]))
+            .group_by(Product.category_id)).all())
     return render_template("registry/categories.html", categories=categories, used=used)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from app.db import write_transaction
 from app.models import Category, Product, Supplier, User
+from app.models.base import MAX_ID
 from app.services.audit import diff, record_event
 from app.services.errors import Conflict, Forbidden, StateConflict, ValidationFailed
 from app.services.visibility import get_visible_product
@@ -35,6 +36,9 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
                 cleaned[key] = int(value)
             except (TypeError, ValueError):
                 errors[key] = "must be a category id"
+            else:
+                if isinstance(value, bool) or not 1 <= cleaned[key] <= MAX_ID:
+                    errors[key] = "must be a category id"
             continue
         if value is not None and not isinstance(value, str):
             errors[key] = "must be text"
@@ -78,6 +82,9 @@ def create_product(actor: User, fields: dict[str, Any]) -> Product:
             raise ValidationFailed(
                 "supplier_id: required when staff create a product", {"supplier_id": "required"}
             ) from None
+        if not 1 <= supplier_id <= MAX_ID:
+            raise ValidationFailed(f"supplier_id: no supplier {supplier_id}",
+                                   {"supplier_id": "unknown"})
     else:
         raise Forbidden(f"role {actor.role} may not create products")
     cleaned = _clean(fields)

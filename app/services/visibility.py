@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import Product, Supplier, User
+from app.models.base import MAX_ID
 from app.services.errors import NotFound
 
 
@@ -18,7 +19,7 @@ def visible_products(user: User) -> Select:
 
 def get_visible_product(user: User, product_id: int) -> Product:
     """The product, or NotFound (never Forbidden) when it does not exist for this user."""
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if 1 <= product_id <= MAX_ID else None
     if product is None or (user.is_supplier and product.supplier_id != user.supplier_id):
         raise NotFound(f"product {product_id} not found")
     return product
@@ -32,7 +33,7 @@ def visible_suppliers(user: User) -> Select:
 
 
 def get_visible_supplier(user: User, supplier_id: int) -> Supplier:
-    supplier = db.session.get(Supplier, supplier_id)
+    supplier = db.session.get(Supplier, supplier_id) if 1 <= supplier_id <= MAX_ID else None
     if supplier is None or (user.is_supplier and supplier.id != user.supplier_id):
         raise NotFound(f"supplier {supplier_id} not found")
     return supplier

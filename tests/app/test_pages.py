@@ -135,7 +135,7 @@ def test_supplier_creates_edits_and_submits_a_proposal(client, auth, world):
                 data={"transition": "submit", "version": product.version})
     db.session.rollback()
     assert db.session.get(Product, product.id).state == "proposed"
-    assert client.get(f"/products/{product.id}/edit").status_code == 200
+    assert client.get(f"/products/{product.id}/edit").status_code == 302  # no longer a draft
     late = client.post(f"/products/{product.id}/edit", data={"name_en": "Late change",
                                                               "category_id": "0"},
                        follow_redirects=True)
@@ -202,3 +202,11 @@ def test_time_in_state_is_translated(client, auth, world):
     client.post("/language", data={"locale": "zh_CN"})
     html = client.get("/products").get_data(as_text=True)
     assert "0分钟" in html
+
+
+def test_edit_page_of_a_submitted_product_redirects(client, auth, world):
+    product = factories.make_product(world, "proposed")
+    auth.login(world.supplier_user.email)
+    response = client.get(f"/products/{product.id}/edit", follow_redirects=True)
+    assert response.request.path == f"/products/{product.id}"
+    assert "Only a draft can be edited" in response.get_data(as_text=True)

@@ -61,3 +61,25 @@ def test_static_assets_are_local(client):
         response = client.get(href)
         assert response.status_code == 200, href
         response.close()
+
+
+def test_hsts_only_when_cookies_are_secure(database_url):
+    app = make_app(database_url, SESSION_COOKIE_SECURE=True)
+    with app.app_context():
+        assert "max-age" in app.test_client().get("/login").headers["Strict-Transport-Security"]
+    plain = make_app(database_url)
+    with plain.app_context():
+        assert "Strict-Transport-Security" not in plain.test_client().get("/login").headers
+
+
+def test_supplier_does_not_see_other_suppliers_listing_counts(client, auth, world):
+    from tests import factories
+
+    factories.make_product(world, "listed", supplier=world.supplier_b,
+                           category=world.other_category)
+    auth.login(world.supplier_user.email)
+    html = client.get("/categories").get_data(as_text=True)
+    assert "1 / 2" not in html and "SKUs listed" not in html
+    client.post("/logout")
+    auth.login(world.manager.email)
+    assert "1 / 2" in client.get("/categories").get_data(as_text=True)

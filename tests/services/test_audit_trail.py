@@ -68,13 +68,16 @@ def test_record_without_creation_event_is_reported(runner, world):
     assert records_missing_from_trail(db.session) == [f"user {user_id} has no creation event"]
 
 
-def test_postgresql_refuses_truncate(world):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE statement")
+def test_the_table_cannot_be_emptied_wholesale(world):
+    """PostgreSQL: TRUNCATE (which row triggers miss) is refused by a statement trigger.
+    SQLite has no TRUNCATE; its equivalent, an unqualified DELETE, is refused by the row trigger."""
     db.session.rollback()
+    statement = ("TRUNCATE audit_events" if db.engine.dialect.name == "postgresql"
+                 else "DELETE FROM audit_events")
     with pytest.raises(DBAPIError, match="append-only"):
         with db.engine.begin() as conn:
-            conn.execute(text("TRUNCATE audit_events"))
+            conn.execute(text(statement))
+    assert verify_audit_chain(db.session)[0] > 0
 
 
 def test_every_edit_records_before_and_after(world):

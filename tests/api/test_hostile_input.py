@@ -1,0 +1,73 @@
+"""Odd and hostile input gets a 4xx naming the problem, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("url", [f"/api/v1/products/{HUGE}", f"/api/v1/products/{HUGE}/audit",
+                                 "/api/v1/products/2147483648"])
+def test_huge_ids_in_api_paths_are_404(client, world, token_for, url):
+    response = client.get(url, headers=token_for(world.manager))
+    assert response.status_code == 404 and response.is_json
+
+
+@pytest.mark.parametrize("query,field", [(f"page={HUGE}", "page"), (f"supplier_id={HUGE}",
+                                         "supplier_id"), (f"category_id={HUGE}", "category_id"),
+                                        (f"per_page={HUGE}", "per_page"), ("per_page=1000", None)])
+def test_huge_filters_are_refused_or_capped(client, world, token_for, query, field):
+    response = client.get(f"/api/v1/products?{query}", headers=token_for(world.manager))
+    if field:
+        assert response.status_code == 422 and field in response.json["error"]["details"]
+    else:
+        assert response.status_code == 200 and response.json["per_page"] == 200
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"name_en": "x", "category_id": int(HUGE)}, "category_id"),
+    ({"name_en": "x", "category_id": True}, "category_id"),
+    ({"name_en": "x", "category_id": "abc"}, "category_id"),
+    ({"name_en": 5}, "name_en"),
+])
+def test_hostile_product_bodies(client, world, token_for, body, field):
+    response = client.post("/api/v1/products", json=body, headers=token_for(world.supplier_user))
+    assert response.status_code == 422
+    assert field in response.json["error"]["details"]
+
+
+def test_staff_huge_supplier_id(client, world, token_for):
+    response = client.post("/api/v1/products", json={"name_en": "x", "supplier_id": int(HUGE)},
+                           headers=token_for(world.manager))
+    assert response.status_code == 422 and "supplier_id" in response.json["error"]["details"]
+
+
+def test_token_endpoint_asks_for_basic(client):
+    response = client.post("/api/v1/tokens")
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("url", [f"/products/{HUGE}", f"/products/{HUGE}/edit",
+                                 f"/suppliers/{HUGE}", f"/categories/{HUGE}/edit"])
+def test_huge_ids_in_pages_are_404(client, auth, world, url):
+    auth.login(world.manager.email)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("query", [f"page={HUGE}", f"supplier_id={HUGE}", f"category_id={HUGE}",
+                                   "page=-3", "category_id=abc"])
+def test_huge_filters_in_pages_are_ignored(client, auth, world, query):
+    auth.login(world.manager.email)
+    assert client.get(f"/products?{query}").status_code == 200
+
+
+def test_tampered_version_on_edit_is_a_conflict(client, auth, world):
+    product = factories.make_product(world, "draft")
+    auth.login(world.supplier_user.email)
+    response = client.post(f"/products/{product.id}/edit", data={
+        "name_en": "Changed", "category_id": "0", "version": "abc"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Someone else changed this product" in response.get_data(as_text=True)
