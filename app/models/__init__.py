@@ -1,8 +1,11 @@
 """Sieve's persistence models, one module per aggregate; imported here so metadata is complete."""
 
 from app.models.accounts import ApiToken, User
+from app.models.attachments import Attachment
 from app.models.audit import AuditEvent
 from app.models.products import Product
+from app.models.reviews import Review, ReviewScore, Scorecard, ScorecardCriterion
 from app.models.suppliers import Category, Certificate, Supplier
 
-__all__ = ["ApiToken", "AuditEvent", "Category", "Certificate", "Product", "Supplier", "User"]
+__all__ = ["ApiToken", "Attachment", "AuditEvent", "Category", "Certificate", "Product", "Review",
+           "ReviewScore", "Scorecard", "ScorecardCriterion", "Supplier", "User"]

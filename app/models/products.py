@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -25,6 +25,17 @@ class Product(db.Model):
     name_zh: Mapped[str] = mapped_column(String(200), default="")
     sku_code: Mapped[str | None] = mapped_column(String(64), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    #: Prices are whole cents (fen) of ``currency``: exact, and portable across backends.
+    target_price_cents: Mapped[int | None] = mapped_column(Integer)
+    unit_cost_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY", server_default="CNY")
+    monthly_capacity: Mapped[int | None] = mapped_column(Integer)
+    #: [{"name", "value", "unit"}]
+    specifications: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    #: [{"name", "channel", "price_cents", "url"}]
+    competitors: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    #: [{"code", "title"}], e.g. {"code": "GB 4706.1-2005", "title": "Household appliance safety"}
+    claimed_standards: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     #: Written only by app.services.lifecycle.apply_transition (compare-and-set on version).
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
