@@ -26,6 +26,8 @@ def _int_param(name: str, where: str = "query", required: bool = False) -> dict:
 
 
 def openapi_document() -> dict:
+    from app.api.attachments import ATTACHMENT_PATHS
+
     nullable_str = {"type": ["string", "null"]}
     product = {
         "type": "object",
@@ -147,6 +149,7 @@ def openapi_document() -> dict:
                     "type": "object", "properties": {"items": {"type": "array",
                                                                "items": _ref("Supplier")}}})},
                     **_errors(401)}}},
+            **ATTACHMENT_PATHS,
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {
                 "description": "ok", **_json({"type": "object"})}}}},
         },

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalog", __name__)
 
-from app.catalog import views  # noqa: E402,F401
+from app.catalog import attachments, views  # noqa: E402,F401

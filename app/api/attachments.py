@@ -1,0 +1,3 @@
+"""Attachment endpoints of the JSON API (filled by the attachments work)."""
+
+ATTACHMENT_PATHS: dict = {}

@@ -1,0 +1,1 @@
+"""Attachment upload, download and removal pages (filled by the attachments work)."""
