@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, lifecycle, products, registry
+from app.services import accounts, lifecycle, products, registry, reviews
 
 DEMO_PASSWORD = "sieve-demo-2026"
 
@@ -142,6 +142,7 @@ def seed(reset: bool = False, echo=print) -> None:
 def _seed_products(suppliers, categories, users) -> None:
     states = list(PATHS)
     supplier_users = {u.supplier_id: u for u in users.values() if u.supplier_id}
+    admin_user = users["admin@sieve.demo"]
     managers = {"selection_manager": users["manager@sieve.demo"],
                 "designer": users["designer@sieve.demo"], "qc_inspector": users["qc@sieve.demo"]}
     for n in range(60):
@@ -151,11 +152,30 @@ def _seed_products(suppliers, categories, users) -> None:
         zh, en = PRODUCT_NAMES[n % len(PRODUCT_NAMES)]
         category = categories[n % len(categories)]
         owner = supplier_users[supplier.id]
-        product = products.create_product(owner, { "name_zh": zh, "name_en": en,
+        price = 99 + (n * 37) % 900
+        product = products.create_product(owner, {
+            "target_price": f"{price}.00", "unit_cost": f"{price * 0.45:.2f}",
+            "monthly_capacity": 1000 + (n % 7) * 500,
+            "specifications": [{"name": "材质 Material", "value": ["304 不锈钢", "Cotton", "Bamboo"][n % 3]},
+                               {"name": "重量 Weight", "value": f"{0.4 + (n % 5) * 0.3:.1f}",
+                                "unit": "kg"}],
+            "competitors": [{"name": "同类竞品 A", "channel": "天猫 Tmall",
+                             "price": f"{price * 1.2:.2f}"},
+                            {"name": "Comparable B", "channel": "京东 JD",
+                             "price": f"{price * 0.95:.2f}"}],
+            "claimed_standards": [{"code": ["GB 4706.1-2005", "GB 18401-2010",
+                                            "GB 4806.1-2016"][n % 3]}], "name_zh": zh, "name_en": en,
             "sku_code": f"SKU-{supplier.id:02d}-{n:03d}", "category_id": category.id,
             "description": f"{zh or en}: demo proposal with specifications and target price.",
         })
         for transition in path:
+            if transition == "accept":
+                for reviewer, delta in ((managers["selection_manager"], 0), (admin_user, 1)):
+                    reviews.submit_review(reviewer, product.id, {
+                        key: min(5, 3 + (n + i + delta) % 3) for i, key in enumerate(
+                            ("performance", "configuration", "design", "value_for_money",
+                             "compliance", "supplier_capability"))},
+                        "Solid sample; see per-criterion notes")
             role = ACTOR_FOR.get(transition, "selection_manager")
             actor = owner if role == "supplier" else managers[role]
             lifecycle.apply_transition(actor, product.id, transition, REASONS.get(transition))

@@ -63,12 +63,21 @@ class ProductSnapshot:
     supplier_status: str = "active"
     category_sku_cap: int | None = None
     category_slots_used: int = 0
+    target_price_cents: int | None = None
+    unit_cost_cents: int | None = None
+    monthly_capacity: int | None = None
+    specification_count: int = 0
+    competitor_count: int = 0
+    standard_count: int = 0
+    #: Why the selection review does not (yet) allow ``accept``; from workflows.scoring.
+    review_blockers: tuple[str, ...] = ()
 
 
 Guard = Callable[[ProductSnapshot], list[str]]
 
 
 def guard_proposal_complete(p: ProductSnapshot) -> list[str]:
+    """Every field a reviewer needs, each missing one named."""
     missing = []
     if not (p.name_en.strip() or p.name_zh.strip()):
         missing.append("name: a Chinese or English name is required")
@@ -76,7 +85,23 @@ def guard_proposal_complete(p: ProductSnapshot) -> list[str]:
         missing.append("category: a category is required")
     if not p.description.strip():
         missing.append("description: a description is required")
+    if p.target_price_cents is None:
+        missing.append("target_price: the target retail price is required")
+    if p.unit_cost_cents is None:
+        missing.append("unit_cost: the unit cost is required")
+    if p.monthly_capacity is None:
+        missing.append("monthly_capacity: the expected monthly capacity is required")
+    if p.specification_count == 0:
+        missing.append("specifications: at least one specification is required")
+    if p.competitor_count == 0:
+        missing.append("competitors: at least one competitor product with its price is required")
+    if p.standard_count == 0:
+        missing.append("claimed_standards: at least one claimed standard is required")
     return missing
+
+
+def guard_selection_passed(p: ProductSnapshot) -> list[str]:
+    return list(p.review_blockers)
 
 
 def guard_supplier_not_eliminated(p: ProductSnapshot) -> list[str]:
@@ -136,7 +161,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("start_review", ["proposed"], "in_review", [SM]),
         _t("request_info", ["in_review"], "draft", [SM], reason=True),
         _t("reject", ["proposed", "in_review"], "rejected", [SM], reason=True),
-        _t("accept", ["in_review"], "in_design", [SM]),
+        _t("accept", ["in_review"], "in_design", [SM], guards=[guard_selection_passed]),
         _t("approve_design", ["in_design"], "sampling", [SM, DES]),
         _t("abandon", ["draft", "proposed", "in_design"], "abandoned", [SUP, SM], reason=True),
         _t("fail_sampling", ["sampling"], "in_design", [QC], reason=True),

@@ -294,9 +294,9 @@ def _check_scores(card: Scorecard, scores: Mapping[str, int]) -> None:
 
 
 def _total(card: Scorecard, scores: Mapping[str, int]) -> float:
-    # fsum is exactly rounded, so the total does not depend on summation order and 0.1-style
-    # weights do not leave 2.0999999999999996 where the arithmetic says 2.1. Rounding also
-    # absorbs a last-bit overshoot such as 5.000000000000001, keeping totals within 1..5.
+    # Rounding turns 0.1-style float noise (2.0999999999999996 where the arithmetic says 2.1,
+    # 5.000000000000001 where it says 5) back into the intended value. fsum is exactly rounded,
+    # so the sum does not depend on the criteria's order and is as close as floats allow.
     weighted = math.fsum(c.weight * int(scores[c.key]) for c in card.criteria)
     return round(weighted / math.fsum(c.weight for c in card.criteria), PLACES)
 
@@ -393,6 +393,7 @@ def aggregate(card: Scorecard, reviews: Sequence[Review]) -> Aggregate:
         return Aggregate(0, {}, None, None, False, {}, [], [])
     totals = {r.reviewer: _total(card, r.scores) for r in reviews}
     values = list(totals.values())
+    # fsum, being exactly rounded, makes the mean independent of the order reviews arrive in.
     mean = round(math.fsum(values) / count, PLACES)
     spread = round(max(values) - min(values), PLACES)
     sums = _score_sums(card, reviews)

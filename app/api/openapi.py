@@ -25,6 +25,27 @@ def _int_param(name: str, where: str = "query", required: bool = False) -> dict:
             "schema": {"type": "integer", "minimum": 1}}
 
 
+MONEY = {"type": ["string", "number", "null"],
+         "description": "an amount > 0 with at most two decimals; returned as a string"}
+DETAIL_PROPERTIES = {
+    "target_price": MONEY,
+    "unit_cost": MONEY,
+    "currency": {"type": "string", "enum": ["CNY", "USD", "EUR", "HKD"]},
+    "monthly_capacity": {"type": ["integer", "null"], "minimum": 1},
+    "specifications": {"type": "array", "maxItems": 50, "items": {
+        "type": "object", "required": ["name", "value"],
+        "properties": {"name": {"type": "string"}, "value": {"type": "string"},
+                       "unit": {"type": "string"}}}},
+    "competitors": {"type": "array", "maxItems": 50, "items": {
+        "type": "object", "required": ["name", "price"],
+        "properties": {"name": {"type": "string"}, "channel": {"type": "string"},
+                       "price": MONEY, "url": {"type": "string"}}}},
+    "claimed_standards": {"type": "array", "maxItems": 50, "items": {
+        "type": "object", "required": ["code"],
+        "properties": {"code": {"type": "string"}, "title": {"type": "string"}}}},
+}
+
+
 def openapi_document() -> dict:
     from app.api.attachments import ATTACHMENT_PATHS
 
@@ -35,6 +56,7 @@ def openapi_document() -> dict:
         "properties": {
             "id": {"type": "integer"}, "name_en": {"type": "string"}, "name_zh": {"type": "string"},
             "sku_code": nullable_str, "description": {"type": "string"},
+            **DETAIL_PROPERTIES,
             "state": {"type": "string", "enum": [s.value for s in State]},
             "version": {"type": "integer"}, "supplier_id": {"type": "integer"},
             "category_id": {"type": ["integer", "null"]},
@@ -75,6 +97,7 @@ def openapi_document() -> dict:
                     "sku_code": {"type": "string", "maxLength": 64},
                     "description": {"type": "string", "maxLength": 20000},
                     "category_id": {"type": ["integer", "null"]},
+                    **DETAIL_PROPERTIES,
                     "supplier_id": {"type": "integer",
                                     "description": "required when staff create a product"}}},
                 "TransitionRequest": {"type": "object", "required": ["transition"], "properties": {

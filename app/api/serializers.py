@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.models import AuditEvent, Category, Product, Supplier
 from app.models.base import as_utc
 from app.services.audit import decoded_changes
+from app.services.proposal_details import cents_to_amount
 
 
 def _iso(value):
@@ -18,6 +19,17 @@ def product_json(product: Product, allowed: list[dict] | None = None) -> dict:
         "name_zh": product.name_zh,
         "sku_code": product.sku_code,
         "description": product.description,
+        "target_price": cents_to_amount(product.target_price_cents),
+        "unit_cost": cents_to_amount(product.unit_cost_cents),
+        "currency": product.currency,
+        "monthly_capacity": product.monthly_capacity,
+        "specifications": [dict(s) for s in product.specifications or []],
+        "competitors": [
+            {"name": c.get("name"), "channel": c.get("channel") or "",
+             "price": cents_to_amount(c.get("price_cents")), "url": c.get("url") or ""}
+            for c in product.competitors or []
+        ],
+        "claimed_standards": [dict(s) for s in product.claimed_standards or []],
         "state": product.state,
         "version": product.version,
         "supplier_id": product.supplier_id,

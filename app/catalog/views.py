@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from app.catalog import bp
-from app.catalog.forms import ProductForm, TransitionForm
+from app.catalog.forms import LINE_KEYS, ProductForm, TransitionForm, items_to_lines, lines_to_items
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product, Supplier
@@ -17,6 +17,7 @@ from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
 from app.services.audit import decoded_changes, events_for
 from app.services.errors import NotFound, ServiceError, StateConflict
+from app.services.proposal_details import CURRENCIES, cents_to_amount
 from app.services.visibility import get_visible_product, visible_products, visible_suppliers
 from app.ui import TRANSITION_LABELS, user_message
 from workflows.lifecycle import LifecycleError, State
@@ -132,12 +133,27 @@ def _fill_choices(form: ProductForm) -> None:
     form.supplier_id.choices = select_choices(
         (s.id, s.display_name) for s in db.session.scalars(visible_suppliers(_user()))
     )
+    form.currency.choices = select_choices((c, c) for c in CURRENCIES)
 
 
 def _form_fields(form: ProductForm) -> dict:
-    fields = {k: getattr(form, k).data for k in ("name_zh", "name_en", "sku_code", "description")}
+    fields = {k: getattr(form, k).data for k in ("name_zh", "name_en", "sku_code", "description",
+                                                   "target_price", "unit_cost", "currency",
+                                                   "monthly_capacity")}
     fields["category_id"] = form.category_id.data or None
+    for name in LINE_KEYS:
+        fields[name] = lines_to_items(name, getattr(form, name).data)
     return fields
+
+
+def _fill_from_product(form: ProductForm, product: Product) -> None:
+    form.category_id.data = product.category_id or 0
+    form.version.data = product.version
+    form.target_price.data = cents_to_amount(product.target_price_cents) or ""
+    form.unit_cost.data = cents_to_amount(product.unit_cost_cents) or ""
+    form.monthly_capacity.data = str(product.monthly_capacity or "")
+    for name in LINE_KEYS:
+        getattr(form, name).data = items_to_lines(name, getattr(product, name))
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -173,8 +189,7 @@ def product_edit(product_id: int):
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
     _fill_choices(form)
     if request.method == "GET":
-        form.category_id.data = product.category_id or 0
-        form.version.data = product.version
+        _fill_from_product(form, product)
     if form.validate_on_submit():
         try:
             raw = form.version.data or ""

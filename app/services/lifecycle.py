@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Category, Product, User
+from app.services import reviews
 from app.services.audit import record_event
 from app.services.errors import Conflict, ValidationFailed
 from app.services.visibility import get_visible_product
@@ -36,6 +37,13 @@ def snapshot(session: Session, product: Product) -> ProductSnapshot:
         supplier_status=product.supplier.status,
         category_sku_cap=cap,
         category_slots_used=used or 0,
+        target_price_cents=product.target_price_cents,
+        unit_cost_cents=product.unit_cost_cents,
+        monthly_capacity=product.monthly_capacity,
+        specification_count=len(product.specifications or []),
+        competitor_count=len(product.competitors or []),
+        standard_count=len(product.claimed_standards or []),
+        review_blockers=reviews.acceptance_blockers(session, product),
     )
 
 

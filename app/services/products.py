@@ -12,6 +12,7 @@ from app.models import Category, Product, Supplier, User
 from app.models.base import MAX_ID
 from app.services.audit import diff, record_event
 from app.services.errors import Conflict, Forbidden, StateConflict, ValidationFailed
+from app.services.proposal_details import DETAIL_FIELDS, clean_details
 from app.services.visibility import get_visible_product
 from workflows.lifecycle import Role, State
 
@@ -47,7 +48,8 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
         if len(value) > LIMITS[key]:
             errors[key] = f"at most {LIMITS[key]} characters"
         cleaned[key] = value if (value or key != "sku_code") else None
-    unknown = set(fields) - set(EDITABLE_FIELDS) - {"supplier_id"}
+    cleaned.update(clean_details(fields, errors))
+    unknown = set(fields) - set(EDITABLE_FIELDS) - set(DETAIL_FIELDS) - {"supplier_id"}
     for key in sorted(unknown):
         errors[key] = "unknown field"
     if errors:

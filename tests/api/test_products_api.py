@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests import factories
 from tests.api.conftest import basic
 
@@ -29,6 +31,10 @@ def test_get_product_shows_state_version_and_allowed_transitions(client, world, 
     assert body["version"] == product.version
     assert body["supplier_id"] == world.supplier_a.id
     assert body["category_id"] == world.category.id
+    assert sorted(body["allowed_transitions"]) == ["reject", "request_info"]
+    assert body["blocked_transitions"]["accept"] == ["reviewers: 0 of 2 required reviews submitted"]
+    factories.pass_review(world, product.id)
+    body = client.get(f"/api/v1/products/{product.id}", headers=token_for(world.manager)).json
     assert sorted(body["allowed_transitions"]) == ["accept", "reject", "request_info"]
     qc_view = client.get(f"/api/v1/products/{product.id}", headers=token_for(world.qc)).json
     assert qc_view["allowed_transitions"] == []
@@ -43,6 +49,7 @@ def test_guard_blocked_transitions_are_reported_not_allowed(client, world, token
 
 def test_transition_200_returns_updated_product(client, world, token_for):
     product = factories.make_product(world, "in_review")
+    factories.pass_review(world, product.id)
     version = product.version
     response = client.post(f"/api/v1/products/{product.id}/transitions",
                            json={"transition": "accept", "version": version},
@@ -119,11 +126,63 @@ def test_transition_422_bad_bodies(client, world, token_for):
 def test_create_product_as_supplier_starts_in_draft(client, world, token_for):
     response = client.post("/api/v1/products", headers=token_for(world.supplier_user), json={
         "name_zh": "电热水壶", "name_en": "Kettle", "category_id": world.category.id,
-        "description": "1.7 L", "sku_code": "K-1"})
-    assert response.status_code == 201
+        "description": "1.7 L", "sku_code": "K-1", "target_price": 199, "unit_cost": "86.5",
+        "monthly_capacity": 3000,
+        "specifications": [{"name": "容量", "value": "1.7", "unit": "L"}],
+        "competitors": [{"name": "美的 MK-1", "channel": "京东", "price": 229.9,
+                         "url": "https://item.jd.com/1.html"}],
+        "claimed_standards": [{"code": "GB 4706.1-2005", "title": "家用电器安全"}]})
+    assert response.status_code == 201, response.json
     body = response.json
     assert body["state"] == "draft" and body["supplier_id"] == world.supplier_a.id
     assert body["allowed_transitions"] == ["submit", "abandon"]
+    assert (body["target_price"], body["unit_cost"], body["currency"]) == ("199.00", "86.50", "CNY")
+    assert body["competitors"] == [{"name": "美的 MK-1", "channel": "京东", "price": "229.90",
+                                    "url": "https://item.jd.com/1.html"}]
+    assert body["specifications"] == [{"name": "容量", "value": "1.7", "unit": "L"}]
+
+
+def test_incomplete_proposal_names_every_missing_field(client, world, token_for):
+    headers = token_for(world.supplier_user)
+    created = client.post("/api/v1/products", headers=headers, json={"name_en": "Kettle"}).json
+    response = client.post(f"/api/v1/products/{created['id']}/transitions",
+                           json={"transition": "submit"}, headers=headers)
+    assert response.status_code == 422
+    named = [r.split(":")[0] for r in response.json["error"]["details"]["reasons"]]
+    assert named == ["category", "description", "target_price", "unit_cost", "monthly_capacity",
+                     "specifications", "competitors", "claimed_standards"]
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"target_price": -5}, "target_price"),
+    ({"target_price": 0}, "target_price"),
+    ({"unit_cost": "12.345"}, "unit_cost"),
+    ({"unit_cost": "abc"}, "unit_cost"),
+    ({"target_price": True}, "target_price"),
+    ({"monthly_capacity": -1}, "monthly_capacity"),
+    ({"monthly_capacity": "lots"}, "monthly_capacity"),
+    ({"currency": "XYZ"}, "currency"),
+    ({"specifications": "Capacity 1.7 L"}, "specifications"),
+    ({"specifications": [{"value": "1.7"}]}, "specifications[1].name"),
+    ({"competitors": [{"name": "X", "price": -1}]}, "competitors[1].price"),
+    ({"competitors": [{"name": "X"}]}, "competitors[1].price"),
+    ({"competitors": [{"name": "X", "price": 5, "url": "javascript:alert(1)"}]},
+     "competitors[1].url"),
+    ({"claimed_standards": [{"title": "no code"}]}, "claimed_standards[1].code"),
+    ({"claimed_standards": [{"code": "GB 1", "colour": "red"}]}, "claimed_standards[1]"),
+])
+def test_bad_details_are_refused_naming_the_field(client, world, token_for, body, field):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Product
+
+    before = db.session.scalar(select(func.count(Product.id)))
+    response = client.post("/api/v1/products", headers=token_for(world.supplier_user),
+                           json={"name_en": "Kettle", **body})
+    assert response.status_code == 422
+    assert field in response.json["error"]["details"], response.json
+    assert db.session.scalar(select(func.count(Product.id))) == before
 
 
 def test_create_product_validation_names_fields(client, world, token_for):
@@ -176,7 +235,10 @@ def test_list_products_filters_and_pagination(client, world, token_for):
 def test_audit_endpoint_lists_transitions_in_order(client, world, token_for):
     product = factories.make_product(world, "in_design")
     items = client.get(f"/api/v1/products/{product.id}/audit", headers=token_for(world.manager)).json
-    assert [e["action"] for e in items["items"]] == ["create", "submit", "start_review", "accept"]
+    assert [e["action"] for e in items["items"]] == ["create", "submit", "start_review", "review",
+                                                     "review", "accept"]
+    for event in items["items"][3:5]:  # the reviews: that they happened, never their scores
+        assert set(event["changes"]["review"]["after"]) == {"id", "scorecard_version"}
     assert items["items"][-1]["from_state"] == "in_review"
     assert items["items"][-1]["to_state"] == "in_design"
     assert items["items"][-1]["actor"] == world.admin.email

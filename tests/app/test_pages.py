@@ -124,11 +124,23 @@ def test_supplier_creates_edits_and_submits_a_proposal(client, auth, world):
     edit = client.post(f"/products/{product.id}/edit", data={
         "name_zh": "电热水壶", "name_en": "Kettle", "sku_code": "YP-1",
         "category_id": str(world.category.id), "description": "1.7 L, 2200 W",
+        "target_price": "199", "unit_cost": "86.50", "currency": "CNY",
+        "monthly_capacity": "3000",
+        "specifications": "容量 | 1.7 | L\n功率 | 2200 | W\n\n",
+        "competitors": "美的 MK-1 | 京东 | 229.90 | https://item.jd.com/1.html",
+        "claimed_standards": "GB 4706.1-2005 | 家用电器安全",
         "version": product.version})
     assert edit.status_code == 302
     db.session.rollback()
     product = db.session.get(Product, product.id)
     assert product.name_en == "Kettle" and product.category_id == world.category.id
+    assert (product.target_price_cents, product.unit_cost_cents) == (19900, 8650)
+    assert product.specifications == [{"name": "容量", "value": "1.7", "unit": "L"},
+                                      {"name": "功率", "value": "2200", "unit": "W"}]
+    assert product.competitors == [{"name": "美的 MK-1", "channel": "京东", "price_cents": 22990,
+                                    "url": "https://item.jd.com/1.html"}]
+    form_again = client.get(f"/products/{product.id}/edit").get_data(as_text=True)
+    assert "美的 MK-1 | 京东 | 229.90 | https://item.jd.com/1.html" in form_again
     update = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "update")).one()
     assert '"name_en": {"after": "Kettle", "before": ""}' in update.changes
     client.post(f"/products/{product.id}/transitions",
@@ -202,6 +214,20 @@ def test_time_in_state_is_translated(client, auth, world):
     client.post("/language", data={"locale": "zh_CN"})
     html = client.get("/products").get_data(as_text=True)
     assert "0分钟" in html
+
+
+def test_bad_detail_lines_are_named_and_nothing_changes(client, auth, world):
+    product = factories.make_product(world, "draft")
+    auth.login(world.supplier_user.email)
+    response = client.post(f"/products/{product.id}/edit", data={
+        "name_en": "Kettle", "category_id": "0", "version": product.version,
+        "target_price": "-3", "competitors": "Good one | JD | 10\nBad one | JD | cheap"},
+        follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "target_price: must be greater than 0" in html
+    assert "competitors[2].price: must be a number" in html
+    db.session.rollback()
+    assert db.session.get(Product, product.id).target_price_cents == 19900
 
 
 def test_edit_page_of_a_submitted_product_redirects(client, auth, world):

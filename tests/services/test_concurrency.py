@@ -19,6 +19,7 @@ ATTEMPTS = 50
 
 def test_fifty_concurrent_accepts_exactly_one_succeeds(app, world):
     product = factories.make_product(world, "in_review")
+    factories.pass_review(world, product.id)
     product_id, version, manager_id = product.id, product.version, world.manager.id
     barrier = threading.Barrier(ATTEMPTS)
     results: list[str] = []

@@ -37,7 +37,9 @@ ALL_ROLES = [r.value for r in Role]
 
 def complete(state: str, **overrides) -> ProductSnapshot:
     values = {"state": State(state), "name_en": "Kettle", "category_id": 1,
-              "description": "1.7 L", **overrides}
+              "description": "1.7 L", "target_price_cents": 19900, "unit_cost_cents": 8000,
+              "monthly_capacity": 5000, "specification_count": 3, "competitor_count": 2,
+              "standard_count": 1, **overrides}
     return ProductSnapshot(**values)
 
 
@@ -93,9 +95,15 @@ def test_delist_requires_a_known_reason_code():
 def test_submit_guard_names_every_missing_field():
     with pytest.raises(lifecycle.GuardBlocked) as caught:
         lifecycle.check_transition("submit", ProductSnapshot(state=State.DRAFT), "supplier")
-    text = " ".join(caught.value.reasons)
-    assert "name" in text and "category" in text and "description" in text
-    assert len(caught.value.reasons) == 3
+    named = [reason.split(":")[0] for reason in caught.value.reasons]
+    assert named == ["name", "category", "description", "target_price", "unit_cost",
+                     "monthly_capacity", "specifications", "competitors", "claimed_standards"]
+
+
+def test_accept_guard_reports_the_review_blockers():
+    blocked = complete("in_review", review_blockers=("reviewers: 1 of 2 required reviews",))
+    with pytest.raises(lifecycle.GuardBlocked, match="1 of 2"):
+        lifecycle.check_transition("accept", blocked, "selection_manager")
 
 
 def test_either_name_satisfies_the_submit_guard():
