@@ -66,6 +66,10 @@ ACTION_LABELS = {
     "add_certificate": _l("Certificate added"),
     "logout": _l("Logged out"),
     "issue_api_token": _l("API token issued"),
+    "review": _l("Review submitted"),
+    "scorecard_version": _l("Scorecard saved"),
+    "attach": _l("File attached"),
+    "detach": _l("File removed"),
     **TRANSITION_LABELS,
 }
 
@@ -77,6 +81,15 @@ DELIST_REASON_LABELS = {
     "sku_cap": _l("SKU cap"),
     "supplier_request": _l("Supplier request"),
     "other": _l("Other"),
+}
+
+CRITERION_LABELS = {
+    "performance": _l("Performance"),
+    "configuration": _l("Configuration / specification"),
+    "design": _l("Design"),
+    "value_for_money": _l("Value for money"),
+    "compliance": _l("Compliance"),
+    "supplier_capability": _l("Supplier capability"),
 }
 
 STATE_COLOURS = {
@@ -140,11 +153,19 @@ def template_globals() -> dict:
         "ACTION_LABELS": ACTION_LABELS,
         "SUPPLIER_STATUS_LABELS": SUPPLIER_STATUS_LABELS,
         "DELIST_REASON_LABELS": DELIST_REASON_LABELS,
+        "CRITERION_LABELS": CRITERION_LABELS,
+        "money": money,
         "current_language": current_language,
         "languages": lambda: current_app.config["SIEVE_LANGUAGES"],
         "can_edit_registry": lambda: current_user.is_authenticated
         and current_user.role in ("admin", "selection_manager"),
     }
+
+
+def money(cents: int | None) -> str:
+    from app.services.proposal_details import cents_to_amount
+
+    return cents_to_amount(cents) or ""
 
 
 def template_filters() -> dict:

@@ -13,8 +13,10 @@ from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product, Supplier
 from app.models.base import MAX_ID
+from app.review.forms import review_form_class
 from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
+from app.services import reviews, scorecards
 from app.services.audit import decoded_changes, events_for
 from app.services.errors import NotFound, ServiceError, StateConflict
 from app.services.proposal_details import CURRENCIES, cents_to_amount
@@ -96,8 +98,12 @@ def product_detail(product_id: int):
     product = _product_or_404(product_id)
     transitions = lifecycle_service.available_transitions(db.session, _user(), product)
     events = events_for(db.session, "product", product.id)
+    panel = reviews.review_panel(db.session, _user(), product)
+    criteria = scorecards.criteria_for_panel(db.session, product, panel)
     return render_template(
         "catalog/product.html", product=product, transitions=transitions,
+        panel=panel, criteria=criteria,
+        review_form=review_form_class(criteria)() if panel.can_submit else None,
         events=[(e, decoded_changes(e)) for e in events],
         form_for=lambda t: TransitionForm(transition=t["name"], version=product.version),
         can_edit=product.state == State.DRAFT and _user().role in ("supplier", "admin", "selection_manager"),

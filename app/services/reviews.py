@@ -101,13 +101,13 @@ def _clean_scores(card: scoring.Scorecard, raw: Any) -> dict[str, tuple[int, str
 
 def submit_review(actor: User, product_id: int, scores: Any, comment: str | None = None) -> Review:
     """Record one reviewer's scores for the current review cycle; final once submitted."""
-    if actor.role not in REVIEWER_ROLES:
-        raise Forbidden(f"role {actor.role} does not review proposals")
     if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
         raise ValidationFailed(f"comment: text of at most {MAX_COMMENT} characters",
                                {"comment": "too long"})
     with write_transaction() as session:
-        product = get_visible_product(actor, product_id)
+        product = get_visible_product(actor, product_id)  # another supplier's: 404 first
+        if actor.role not in REVIEWER_ROLES:
+            raise Forbidden(f"role {actor.role} does not review proposals")
         if product.state != State.IN_REVIEW:
             raise StateConflict(f"product {product_id} is not in review (it is {product.state})")
         reviews = cycle_reviews(session, product.id)

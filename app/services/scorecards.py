@@ -186,3 +186,13 @@ def save_scorecard(actor: User, category_id: int, fields: dict[str, Any]) -> Sco
         if category is None:
             raise NotFound(f"category {category_id} not found")
         return write_version(session, actor, category, cleaned)
+
+
+def criteria_for_panel(session: Session, product, panel) -> tuple[scoring.Criterion, ...]:
+    """The criteria a reviewer scores now: the cycle's scorecard, else what it would be."""
+    if panel.scorecard is not None:
+        return to_domain(panel.scorecard).criteria
+    category = product.category
+    if category is None:
+        return scoring.DEFAULT_CRITERIA
+    return scoring.default_scorecard(pass_threshold=category.selection_threshold).criteria
