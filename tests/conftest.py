@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
 import flask_babel
@@ -92,7 +93,9 @@ def _dispose_engines():
 
 
 def make_app(database_url: str, **settings):
-    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+    uploads = tempfile.mkdtemp(prefix="sieve-uploads-")  # never the repository's instance folder
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SIEVE_UPLOAD_DIR": uploads, **settings})
 
     @app.before_request
     def fresh_locale():

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from app.catalog import bp
+from app.catalog.attachments import attachment_context
 from app.catalog.forms import LINE_KEYS, ProductForm, TransitionForm, items_to_lines, lines_to_items
 from app.extensions import db
 from app.forms import select_choices
@@ -102,7 +103,7 @@ def product_detail(product_id: int):
     criteria = scorecards.criteria_for_panel(db.session, product, panel)
     return render_template(
         "catalog/product.html", product=product, transitions=transitions,
-        panel=panel, criteria=criteria,
+        panel=panel, criteria=criteria, **attachment_context(product),
         review_form=review_form_class(criteria)() if panel.can_submit else None,
         events=[(e, decoded_changes(e)) for e in events],
         form_for=lambda t: TransitionForm(transition=t["name"], version=product.version),
