@@ -66,6 +66,8 @@ class Category(db.Model):
     #: Weighted scorecard total (1-5 scale) a candidate needs to be accepted.
     selection_threshold: Mapped[float] = mapped_column(Float, default=3.5)
     description: Mapped[str | None] = mapped_column(Text)
+    #: Design iteration: the most rounds before a product must be approved or abandoned.
+    max_design_rounds: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     parent = relationship("Category", remote_side="Category.id", lazy="joined", join_depth=1)
