@@ -48,6 +48,7 @@ DETAIL_PROPERTIES = {
 
 def openapi_document() -> dict:
     from app.api.attachments import ATTACHMENT_PATHS
+    from app.api.notifications import NOTIFICATION_PATHS
     from app.api.reviews import review_paths
 
     nullable_str = {"type": ["string", "null"]}
@@ -174,6 +175,7 @@ def openapi_document() -> dict:
                                                                "items": _ref("Supplier")}}})},
                     **_errors(401)}}},
             **ATTACHMENT_PATHS,
+            **NOTIFICATION_PATHS,
             **review_paths(_ref, _json, _errors, _int_param),
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {
                 "description": "ok", **_json({"type": "object"})}}}},

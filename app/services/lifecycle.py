@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Category, Product, User
-from app.services import reviews
+from app.services import notifications, reviews
 from app.services.audit import record_event
 from app.services.errors import Conflict, ValidationFailed
 from app.services.visibility import get_visible_product
@@ -115,5 +115,6 @@ def apply_transition(
             reason=reason,
             changes={"state": {"before": from_state, "after": rule.target.value}},
         )
+        notifications.on_transition(session, actor, product, transition, reason)
     session.refresh(product)
     return product

@@ -1,0 +1,3 @@
+"""Notification endpoints of the JSON API (filled by the notifications work)."""
+
+NOTIFICATION_PATHS: dict = {}

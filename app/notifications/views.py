@@ -1,0 +1,1 @@
+"""Views of the notifications area (filled by the notifications work)."""
