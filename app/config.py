@@ -46,6 +46,7 @@ def load_settings(instance_path: Path) -> dict:
         # "fast" lowers Argon2id's cost for test suites; production keeps the RFC 9106 profile.
         "SIEVE_PASSWORD_PROFILE": os.environ.get("SIEVE_PASSWORD_PROFILE", "rfc9106_low_memory"),
         "SIEVE_PAGE_SIZE": 25,
+        "SIEVE_STALE_DAYS": int(os.environ.get("SIEVE_STALE_DAYS", "14")),
         "SIEVE_UPLOAD_DIR": os.environ.get("SIEVE_UPLOAD_DIR") or str(instance_path / "uploads"),
         "SIEVE_MAX_UPLOAD_BYTES": int(os.environ.get("SIEVE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
     }

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, lifecycle, products, registry, reviews
+from app.services import accounts, design, lifecycle, products, registry, reviews
 
 DEMO_PASSWORD = "sieve-demo-2026"
 
@@ -176,6 +176,17 @@ def _seed_products(suppliers, categories, users) -> None:
                             ("performance", "configuration", "design", "value_for_money",
                              "compliance", "supplier_capability"))},
                         "Solid sample; see per-criterion notes")
+            if transition == "approve_design":
+                design.open_round(managers["designer"], product.id)
+                design.raise_feedback(managers["designer"], product.id, [
+                    {"area": "packaging", "severity": "minor",
+                     "text": "包装盒内衬改用纸浆模塑 / use moulded pulp inserts"}])
+                item_id = design.items_of(db.session, product.id)[-1].id
+                design.respond(owner, item_id, "已改为纸浆模塑 / switched to moulded pulp")
+                design.submit_revision(owner, product.id, "Revised packaging, photos attached")
+                design.review_item(managers["designer"], item_id, resolved=True)
+                design.decide_round(managers["designer"], product.id, "approve",
+                                    "Design approved for sampling")
             role = ACTOR_FOR.get(transition, "selection_manager")
             actor = owner if role == "supplier" else managers[role]
             lifecycle.apply_transition(actor, product.id, transition, REASONS.get(transition))

@@ -49,14 +49,16 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
-    from app.registry import bp as registry_bp
+    from app.design import bp as design_bp
     from app.notifications import bp as notifications_bp
+    from app.registry import bp as registry_bp
     from app.review import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(design_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)

@@ -68,6 +68,13 @@ ACTION_LABELS = {
     "issue_api_token": _l("API token issued"),
     "review": _l("Review submitted"),
     "scorecard_version": _l("Scorecard saved"),
+    "open_round": _l("Design round opened"),
+    "feedback": _l("Feedback raised"),
+    "respond": _l("Feedback answered"),
+    "submit_revision": _l("Revision submitted"),
+    "resolve_feedback": _l("Feedback resolved"),
+    "reopen_feedback": _l("Feedback reopened"),
+    "decide_round": _l("Design round closed"),
     "attach": _l("File attached"),
     "detach": _l("File removed"),
     **TRANSITION_LABELS,
@@ -90,6 +97,21 @@ CRITERION_LABELS = {
     "value_for_money": _l("Value for money"),
     "compliance": _l("Compliance"),
     "supplier_capability": _l("Supplier capability"),
+}
+
+AREA_LABELS = {"industrial_design": _l("Industrial design"), "function": _l("Function"),
+               "packaging": _l("Packaging"), "compliance": _l("Compliance"), "cost": _l("Cost")}
+SEVERITY_LABELS = {"blocking": _l("Blocking"), "major": _l("Major"), "minor": _l("Minor")}
+DECISION_LABELS = {"another_round": _l("Another round"), "approve": _l("Approve the design"),
+                   "abandon": _l("Abandon")}
+ITEM_STATUS_LABELS = {"open": _l("Open"), "answered": _l("Answered"),
+                      "resolved": _l("Resolved"), "reopened": _l("Reopened")}
+
+
+ROUND_STATUS_LABELS = {
+    "open": _l("open: waiting for the supplier"),
+    "revision_submitted": _l("revision submitted: waiting for the reviewers"),
+    "closed": _l("closed"),
 }
 
 STATE_COLOURS = {
@@ -143,6 +165,15 @@ def when(value: datetime | None) -> str:
     return format_datetime(as_utc(value), "yyyy-MM-dd HH:mm") if value else ""
 
 
+def unread_notifications() -> int:
+    """The logged-in user's unread notification count for the navbar (one COUNT query)."""
+    if not current_user.is_authenticated:
+        return 0
+    from app.services.notifications import unread_count
+
+    return unread_count(current_user)
+
+
 def template_globals() -> dict:
     return {
         "STATES": [s.value for s in State],
@@ -154,9 +185,15 @@ def template_globals() -> dict:
         "SUPPLIER_STATUS_LABELS": SUPPLIER_STATUS_LABELS,
         "DELIST_REASON_LABELS": DELIST_REASON_LABELS,
         "CRITERION_LABELS": CRITERION_LABELS,
+        "AREA_LABELS": AREA_LABELS,
+        "SEVERITY_LABELS": SEVERITY_LABELS,
+        "DECISION_LABELS": DECISION_LABELS,
+        "ITEM_STATUS_LABELS": ITEM_STATUS_LABELS,
+        "ROUND_STATUS_LABELS": ROUND_STATUS_LABELS,
         "money": money,
         "current_language": current_language,
         "languages": lambda: current_app.config["SIEVE_LANGUAGES"],
+        "unread_notifications": unread_notifications,
         "can_edit_registry": lambda: current_user.is_authenticated
         and current_user.role in ("admin", "selection_manager"),
     }

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from app.models import Category, Product, Supplier, User
-from app.services import accounts, lifecycle, products, registry, reviews
+from app.services import accounts, design, lifecycle, products, registry, reviews
 from workflows.lifecycle import State, path_to
 
 PASSWORD = "correct horse battery"
@@ -85,6 +85,8 @@ def make_product(world: World, state: str | State = State.DRAFT, *, supplier=Non
     for transition in path_to(state):
         if transition == "accept":
             pass_review(world, product.id)
+        if transition == "approve_design":
+            approve_design_round(world, product.id, supplier)
         product = lifecycle.apply_transition(world.admin, product.id, transition,
                                              reason_for(transition))
     return product
@@ -92,6 +94,14 @@ def make_product(world: World, state: str | State = State.DRAFT, *, supplier=Non
 
 GOOD_SCORES = {"performance": 4, "configuration": 4, "design": 4, "value_for_money": 4,
                "compliance": 4, "supplier_capability": 4}
+
+
+def approve_design_round(world: World, product_id: int, supplier=None) -> None:
+    """One design round with no feedback: opened, revised by the supplier, approved."""
+    owner = world.other_supplier_user if supplier is world.supplier_b else world.supplier_user
+    design.open_round(world.manager, product_id)
+    design.submit_revision(owner, product_id, "no changes needed")
+    design.decide_round(world.manager, product_id, "approve", "ready for sampling")
 
 
 def pass_review(world: World, product_id: int, scores: dict | None = None) -> None:

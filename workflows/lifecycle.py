@@ -71,6 +71,8 @@ class ProductSnapshot:
     standard_count: int = 0
     #: Why the selection review does not (yet) allow ``accept``; from workflows.scoring.
     review_blockers: tuple[str, ...] = ()
+    #: Why design iteration does not (yet) allow ``approve_design``; from workflows.design.
+    design_blockers: tuple[str, ...] = ()
 
 
 Guard = Callable[[ProductSnapshot], list[str]]
@@ -102,6 +104,10 @@ def guard_proposal_complete(p: ProductSnapshot) -> list[str]:
 
 def guard_selection_passed(p: ProductSnapshot) -> list[str]:
     return list(p.review_blockers)
+
+
+def guard_design_approved(p: ProductSnapshot) -> list[str]:
+    return list(p.design_blockers)
 
 
 def guard_supplier_not_eliminated(p: ProductSnapshot) -> list[str]:
@@ -162,7 +168,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("request_info", ["in_review"], "draft", [SM], reason=True),
         _t("reject", ["proposed", "in_review"], "rejected", [SM], reason=True),
         _t("accept", ["in_review"], "in_design", [SM], guards=[guard_selection_passed]),
-        _t("approve_design", ["in_design"], "sampling", [SM, DES]),
+        _t("approve_design", ["in_design"], "sampling", [SM, DES], guards=[guard_design_approved]),
         _t("abandon", ["draft", "proposed", "in_design"], "abandoned", [SUP, SM], reason=True),
         _t("fail_sampling", ["sampling"], "in_design", [QC], reason=True),
         _t(

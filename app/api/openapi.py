@@ -48,6 +48,7 @@ DETAIL_PROPERTIES = {
 
 def openapi_document() -> dict:
     from app.api.attachments import ATTACHMENT_PATHS
+    from app.api.design import design_paths
     from app.api.notifications import NOTIFICATION_PATHS
     from app.api.reviews import review_paths
 
@@ -177,6 +178,7 @@ def openapi_document() -> dict:
             **ATTACHMENT_PATHS,
             **NOTIFICATION_PATHS,
             **review_paths(_ref, _json, _errors, _int_param),
+            **design_paths(_json, _errors, _int_param),
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {
                 "description": "ok", **_json({"type": "object"})}}}},
         },

@@ -14,9 +14,13 @@ from app.extensions import db, limiter
 from app.models import Category, Product, Supplier
 from app.models.base import MAX_ID
 from app.services import accounts, lifecycle, products
-from app.services.audit import events_for
 from app.services.errors import ServiceError, ValidationFailed
-from app.services.visibility import get_visible_product, visible_products, visible_suppliers
+from app.services.visibility import (
+    get_visible_product,
+    product_events_for,
+    visible_products,
+    visible_suppliers,
+)
 from workflows.lifecycle import LifecycleError, State
 
 MAX_PER_PAGE = 200
@@ -134,7 +138,8 @@ def transition_product(product_id: int):
 @token_required
 def product_audit(product_id: int):
     product = get_visible_product(g.api_user, product_id)
-    return jsonify({"items": [audit_json(e) for e in events_for(db.session, "product", product.id)]})
+    events = product_events_for(g.api_user, product)
+    return jsonify({"items": [audit_json(e) for e in events]})
 
 
 @bp.get("/v1/categories")

@@ -10,18 +10,25 @@ from sqlalchemy import func, or_, select
 from app.catalog import bp
 from app.catalog.attachments import attachment_context
 from app.catalog.forms import LINE_KEYS, ProductForm, TransitionForm, items_to_lines, lines_to_items
+from app.design.views import design_context
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product, Supplier
 from app.models.base import MAX_ID
 from app.review.forms import review_form_class
+from app.services import design as design_service
 from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
 from app.services import reviews, scorecards
-from app.services.audit import decoded_changes, events_for
+from app.services.audit import decoded_changes
 from app.services.errors import NotFound, ServiceError, StateConflict
 from app.services.proposal_details import CURRENCIES, cents_to_amount
-from app.services.visibility import get_visible_product, visible_products, visible_suppliers
+from app.services.visibility import (
+    get_visible_product,
+    product_events_for,
+    visible_products,
+    visible_suppliers,
+)
 from app.ui import TRANSITION_LABELS, user_message
 from workflows.lifecycle import LifecycleError, State
 
@@ -59,7 +66,9 @@ def board():
             .limit(BOARD_CARDS_PER_STATE)
         ).all()
         columns.append({"state": state.value, "count": counts.get(state.value, 0), "cards": cards})
-    return render_template("catalog/board.html", columns=columns, total=sum(counts.values()))
+    in_design = [c.id for col in columns if col["state"] == State.IN_DESIGN for c in col["cards"]]
+    return render_template("catalog/board.html", columns=columns, total=sum(counts.values()),
+                           stale=design_service.stale_product_ids(db.session, in_design))
 
 
 def _filtered_products():
@@ -98,12 +107,12 @@ def product_list():
 def product_detail(product_id: int):
     product = _product_or_404(product_id)
     transitions = lifecycle_service.available_transitions(db.session, _user(), product)
-    events = events_for(db.session, "product", product.id)
+    events = product_events_for(_user(), product)
     panel = reviews.review_panel(db.session, _user(), product)
     criteria = scorecards.criteria_for_panel(db.session, product, panel)
     return render_template(
         "catalog/product.html", product=product, transitions=transitions,
-        panel=panel, criteria=criteria, **attachment_context(product),
+        panel=panel, criteria=criteria, **attachment_context(product), **design_context(product),
         review_form=review_form_class(criteria)() if panel.can_submit else None,
         events=[(e, decoded_changes(e)) for e in events],
         form_for=lambda t: TransitionForm(transition=t["name"], version=product.version),

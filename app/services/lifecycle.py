@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Category, Product, User
-from app.services import notifications, reviews
+from app.services import design, notifications, reviews
 from app.services.audit import record_event
 from app.services.errors import Conflict, ValidationFailed
 from app.services.visibility import get_visible_product
@@ -44,6 +44,7 @@ def snapshot(session: Session, product: Product) -> ProductSnapshot:
         competitor_count=len(product.competitors or []),
         standard_count=len(product.claimed_standards or []),
         review_blockers=reviews.acceptance_blockers(session, product),
+        design_blockers=design.approve_design_blockers(session, product),
     )
 
 
@@ -77,44 +78,59 @@ def apply_transition(
     The state change is a compare-and-set on ``version``: of two concurrent callers that read the
     same version, exactly one updates the row and the other gets Conflict with nothing changed.
     """
+    with write_transaction() as session:
+        product = transition_in_session(session, actor, product_id, transition, reason,
+                                        expected_version)
+    session.refresh(product)
+    return product
+
+
+def transition_in_session(
+    session: Session,
+    actor: User,
+    product_id: int,
+    transition: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Product:
+    """``apply_transition`` inside a caller's write transaction (a design decision to abandon
+    moves the product in the same transaction that closes the round)."""
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > 2000:
         raise ValidationFailed("reason: at most 2000 characters", {"reason": "too long"})
-    with write_transaction() as session:
-        product = get_visible_product(actor, product_id)
-        if expected_version is not None and product.version != expected_version:
-            raise Conflict(
-                f"product {product_id} changed since you loaded it"
-                f" (version {expected_version}, now {product.version})",
-                {"current_version": product.version, "state": product.state},
-            )
-        rule = lifecycle.check_transition(transition, snapshot(session, product), actor.role, reason)
-        from_state, version = product.state, product.version
-        now = datetime.now(UTC)
-        result = session.execute(
-            update(Product)
-            .where(Product.id == product_id, Product.version == version)
-            .values(
-                state=rule.target.value,
-                version=version + 1,
-                state_changed_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+    product = get_visible_product(actor, product_id)
+    if expected_version is not None and product.version != expected_version:
+        raise Conflict(
+            f"product {product_id} changed since you loaded it"
+            f" (version {expected_version}, now {product.version})",
+            {"current_version": product.version, "state": product.state},
         )
-        if result.rowcount != 1:
-            raise Conflict(f"product {product_id} was changed by someone else; reload and retry")
-        record_event(
-            session,
-            actor,
-            "product",
-            product_id,
-            transition,
-            from_state=from_state,
-            to_state=rule.target.value,
-            reason=reason,
-            changes={"state": {"before": from_state, "after": rule.target.value}},
+    rule = lifecycle.check_transition(transition, snapshot(session, product), actor.role, reason)
+    from_state, version = product.state, product.version
+    now = datetime.now(UTC)
+    result = session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.version == version)
+        .values(
+            state=rule.target.value,
+            version=version + 1,
+            state_changed_at=now,
+            updated_at=now,
         )
-        notifications.on_transition(session, actor, product, transition, reason)
-    session.refresh(product)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"product {product_id} was changed by someone else; reload and retry")
+    record_event(
+        session,
+        actor,
+        "product",
+        product_id,
+        transition,
+        from_state=from_state,
+        to_state=rule.target.value,
+        reason=reason,
+        changes={"state": {"before": from_state, "after": rule.target.value}},
+    )
+    notifications.on_transition(session, actor, product, transition, reason)
     return product

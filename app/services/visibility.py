@@ -37,3 +37,28 @@ def get_visible_supplier(user: User, supplier_id: int) -> Supplier:
     if supplier is None or (user.is_supplier and supplier.id != user.supplier_id):
         raise NotFound(f"supplier {supplier_id} not found")
     return supplier
+
+
+def product_events_for(user: User, product: Product) -> list:
+    """The product's audit events as ``user`` may see them: a supplier never sees the events
+    about internal feedback notes (not even that one exists)."""
+    from app.models import FeedbackItem
+    from app.services.audit import decoded_changes, events_for
+
+    events = events_for(db.session, "product", product.id)
+    if not user.is_supplier:
+        return events
+    internal = set(db.session.scalars(select(FeedbackItem.id).where(
+        FeedbackItem.product_id == product.id, FeedbackItem.internal.is_(True))))
+    if not internal:
+        return events
+
+    def about_internal(event) -> bool:
+        changes = decoded_changes(event)
+        ids = {int(key.split("#", 1)[1]) for key in changes if key.startswith("feedback #")}
+        after = (changes.get("feedback") or {}).get("after") or {}
+        if isinstance(after, dict) and "id" in after:
+            ids.add(after["id"])
+        return bool(ids & internal)
+
+    return [e for e in events if not about_internal(e)]

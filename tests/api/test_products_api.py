@@ -57,7 +57,8 @@ def test_transition_200_returns_updated_product(client, world, token_for):
     assert response.status_code == 200
     assert response.json["state"] == "in_design"
     assert response.json["version"] == version + 1
-    assert "approve_design" in response.json["allowed_transitions"]
+    assert response.json["blocked_transitions"]["approve_design"] == [
+        "design: no design round has been approved"]
 
 
 def test_transition_403_when_role_not_allowed(client, world, token_for):

@@ -39,6 +39,8 @@ def test_every_transition_from_state_for_role(world, state, role):
         product = factories.make_product(world, state) if expected == 200 else refused_on
         if expected == 200 and name == "accept":
             factories.pass_review(world, product.id)
+        if expected == 200 and name == "approve_design":
+            factories.approve_design_round(world, product.id)
         before = (product.state, product.version, audit_count(product.id))
         try:
             result = lifecycle.apply_transition(actor, product.id, name, factories.reason_for(name),
