@@ -190,6 +190,22 @@ def _seed_products(suppliers, categories, users) -> None:
             role = ACTOR_FOR.get(transition, "selection_manager")
             actor = owner if role == "supplier" else managers[role]
             lifecycle.apply_transition(actor, product.id, transition, REASONS.get(transition))
+        if state == "in_design":
+            _seed_design_round(product.id, owner, managers["designer"], answered=n % 2 == 0)
+
+
+def _seed_design_round(product_id, owner, designer, answered: bool) -> None:
+    """An open round with feedback, half of them already answered by the supplier."""
+    design.open_round(designer, product_id)
+    first, _second, _note = design.raise_feedback(designer, product_id, [
+        {"area": "industrial_design", "severity": "blocking",
+         "text": "把手握持处过热，需隔热处理 / the handle gets too hot to hold"},
+        {"area": "packaging", "severity": "minor", "text": "外箱尺寸可缩小 10% / shrink the carton"},
+        {"area": "cost", "severity": "major", "internal": True,
+         "text": "内部：目标成本需再降 8% / internal: push unit cost down 8%"},
+    ])
+    if answered:
+        design.respond(owner, first.id, "改用双层隔热结构 / double-wall insulation added")
 
 
 def _print_logins(echo) -> None:

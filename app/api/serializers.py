@@ -66,6 +66,7 @@ def category_json(category: Category) -> dict:
         "parent_id": category.parent_id,
         "sku_cap": category.sku_cap,
         "selection_threshold": category.selection_threshold,
+        "max_design_rounds": category.max_design_rounds,
     }
 
 

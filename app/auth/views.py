@@ -45,7 +45,8 @@ def login():
         else:
             session.clear()
             login_user(user)
-            return redirect(safe_next(form.next.data, url_for("catalog.board")))
+            home = url_for("portal.portal") if user.is_supplier else url_for("catalog.board")
+            return redirect(safe_next(form.next.data, home))
     return render_template("auth/login.html", form=form)
 
 

@@ -49,6 +49,8 @@ def _product_or_404(product_id: int) -> Product:
 @bp.get("/")
 @login_required
 def index():
+    if _user().is_supplier:
+        return redirect(url_for("portal.portal"))
     return redirect(url_for("catalog.board"))
 
 

@@ -41,5 +41,7 @@ class CategoryForm(FlaskForm):
     selection_threshold = DecimalField(
         _l("Selection threshold (1-5)"), places=2, validators=[DataRequired(), NumberRange(1, 5)]
     )
+    max_design_rounds = IntegerField(_l("Maximum design rounds"),
+                                     validators=[DataRequired(), NumberRange(1, 50)], default=5)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save"))

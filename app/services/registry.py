@@ -17,7 +17,8 @@ from workflows.lifecycle import Role
 REGISTRY_EDITORS = {Role.ADMIN, Role.SELECTION_MANAGER}
 SUPPLIER_FIELDS = ("name", "name_en", "contact_name", "contact_email", "contact_phone", "region",
                    "status")
-CATEGORY_FIELDS = ("name", "name_zh", "parent_id", "sku_cap", "selection_threshold", "description")
+CATEGORY_FIELDS = ("name", "name_zh", "parent_id", "sku_cap", "selection_threshold",
+                   "max_design_rounds", "description")
 
 
 def _require_editor(actor: User | None) -> None:
@@ -135,12 +136,13 @@ def _clean_category(session, fields: dict[str, Any], category_id=None) -> dict[s
             cleaned[key] = _text(fields, key, errors, required=(key == "name"), limit=120)
     if "description" in fields:
         cleaned["description"] = _text(fields, "description", errors, limit=5000)
-    for key, kind in (("parent_id", int), ("sku_cap", int), ("selection_threshold", float)):
+    for key, kind in (("parent_id", int), ("sku_cap", int), ("selection_threshold", float),
+                      ("max_design_rounds", int)):
         if key not in fields:
             continue
         raw = fields[key]
         if raw in (None, ""):
-            cleaned[key] = None if key != "selection_threshold" else 3.5
+            cleaned[key] = {"selection_threshold": 3.5, "max_design_rounds": 5}.get(key)
             continue
         try:
             cleaned[key] = kind(raw)
@@ -148,6 +150,9 @@ def _clean_category(session, fields: dict[str, Any], category_id=None) -> dict[s
             errors[key] = f"must be a {'whole ' if kind is int else ''}number"
     if cleaned.get("sku_cap") is not None and cleaned["sku_cap"] < 1:
         errors["sku_cap"] = "at least 1 (or empty for no cap)"
+    rounds = cleaned.get("max_design_rounds")
+    if rounds is not None and not 1 <= rounds <= 50:
+        errors["max_design_rounds"] = "between 1 and 50"
     threshold = cleaned.get("selection_threshold")
     if threshold is not None and not 1 <= threshold <= 5:
         errors["selection_threshold"] = "between 1 and 5"
@@ -188,4 +193,20 @@ def update_category(actor: User, category_id: int, fields: dict[str, Any]) -> Ca
             raise NotFound(f"category {category_id} not found")
         cleaned = _clean_category(session, fields, category_id)
         _ensure_unique_name(session, Category, cleaned.get("name"), category.id)
-        return _update_audited(session, actor, category, "category", cleaned)
+        threshold_before = category.selection_threshold
+        _update_audited(session, actor, category, "category", cleaned)
+        if category.selection_threshold != threshold_before:
+            _rethreshold_scorecard(session, actor, category)
+        return category
+
+
+def _rethreshold_scorecard(session, actor: User, category: Category) -> None:
+    """The threshold lives in the scorecard version reviews use: a changed category threshold
+    writes the next version (past reviews keep theirs)."""
+    from app.services import scorecards
+
+    current = scorecards.latest_scorecard(session, category.id)
+    if current is not None and current.pass_threshold != category.selection_threshold:
+        fields = scorecards.fields_of(current)
+        fields["pass_threshold"] = category.selection_threshold
+        scorecards.write_version(session, actor, category, fields)

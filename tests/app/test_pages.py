@@ -183,11 +183,13 @@ def test_manager_edits_supplier_and_adds_certificate(client, auth, world):
 def test_manager_creates_and_edits_category(client, auth, world):
     login_as(auth, world, "selection_manager")
     client.post("/categories/new", data={"name": "Pillows", "name_zh": "枕头", "sku_cap": "3",
-                                         "selection_threshold": "3.8", "parent_id": "0"})
+                                         "selection_threshold": "3.8", "parent_id": "0",
+                                         "max_design_rounds": "3"})
     category = db.session.scalars(select(Category).where(Category.name == "Pillows")).one()
-    assert (category.sku_cap, category.selection_threshold) == (3, 3.8)
+    assert (category.sku_cap, category.selection_threshold, category.max_design_rounds) == (
+        3, 3.8, 3)
     client.post(f"/categories/{category.id}/edit", data={
-        "name": "Pillows", "sku_cap": "", "selection_threshold": "4",
+        "name": "Pillows", "sku_cap": "", "selection_threshold": "4", "max_design_rounds": "3",
         "parent_id": str(world.category.id)})
     db.session.rollback()
     category = db.session.get(Category, category.id)

@@ -165,3 +165,14 @@ def test_supplier_sees_shortfalls_only_after_the_decision(world):
     after = reviews.review_panel(db.session, world.supplier_user, product)
     assert after.shortfalls == ["compliance"]  # design has no minimum on the default card
     assert after.reviews == [] and after.aggregate is None
+
+
+def test_changing_the_category_threshold_writes_a_scorecard_version(world):
+    from app.services import registry
+
+    product = factories.make_product(world, "in_review")
+    reviews.submit_review(world.manager, product.id, GOOD)  # saves version 1 at 3.5
+    registry.update_category(world.manager, world.category.id, {"selection_threshold": 4.2})
+    latest = scorecards.latest_scorecard(db.session, world.category.id)
+    assert (latest.version, latest.pass_threshold) == (2, 4.2)
+    assert reviews.cycle_reviews(db.session, product.id)[0].scorecard.pass_threshold == 3.5

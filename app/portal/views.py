@@ -1,0 +1,34 @@
+"""Views of the supplier portal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.portal import bp
+from app.services.portal import supplier_overview
+
+NEXT_STEPS = {
+    "complete_proposal": _l("Complete the proposal and submit it."),
+    "await_review": _l("The selection team is reviewing the proposal."),
+    "answer_feedback": _l("Answer the open feedback and submit your revision."),
+    "await_reviewers": _l("Your revision is with the reviewers."),
+    "await_round": _l("Waiting for the design team to open the next round."),
+    "await_sampling": _l("The design is approved; waiting for the move to sampling."),
+    "in_sampling": _l("QC is buying and inspecting samples."),
+    "listed": _l("On sale. Keep quality and customer metrics up."),
+    "closed": _l("Nothing to do."),
+}
+
+
+@bp.get("/portal")
+@login_required
+def portal():
+    user = current_user._get_current_object()
+    if not user.is_supplier:
+        abort(404)
+    rows = supplier_overview(user, date.today())
+    return render_template("portal/index.html", rows=rows, next_steps=NEXT_STEPS)

@@ -1,0 +1,85 @@
+"""Every route that carries an object id answers 404 to a supplier for another supplier's object,
+and no page or endpoint ever shows a supplier an internal note. Routes come from the URL map, so
+routes added later are covered without editing this file."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from app.extensions import db
+from app.services import attachments, design
+from tests import factories
+
+INTERNAL = "内部备注 internal-only margin talk"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+def _foreign_objects(world):
+    product = factories.make_product(world, "in_design", supplier=world.supplier_b)
+    design.open_round(world.manager, product.id)
+    item, _note = design.raise_feedback(world.manager, product.id, [
+        {"area": "function", "severity": "major", "text": "b: lid leaks"},
+        {"area": "cost", "severity": "minor", "text": INTERNAL, "internal": True}])
+    attachment = attachments.store_attachment(world.manager, product.id, io.BytesIO(PNG), "b.png")
+    return {"product_id": product.id, "item_id": item.id, "attachment_id": attachment.id,
+            "category_id": None}
+
+
+def text_of(response) -> str:
+    """The body as a reader sees it: JSON decoded, so escaped non-ASCII text is compared too."""
+    if response.is_json:
+        return json.dumps(response.json, ensure_ascii=False)
+    return response.get_data(as_text=True)
+
+
+def _id_routes(app):
+    for rule in app.url_map.iter_rules():
+        ids = {a for a in rule.arguments if a.endswith("_id")}
+        if ids and ids <= {"product_id", "item_id", "attachment_id"}:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def test_every_id_route_is_404_for_another_supplier(app, client, auth, world, token_for):
+    objects = _foreign_objects(world)
+    headers = token_for(world.supplier_user)
+    auth.login(world.supplier_user.email)
+    checked = 0
+    for rule, method in _id_routes(app):
+        url = rule.build({k: objects[k] for k in rule.arguments})[1]
+        if rule.rule.startswith("/api/"):
+            response = client.open(url, method=method, headers=headers, json={})
+        else:
+            response = client.open(url, method=method, data={})
+        assert response.status_code == 404, (method, url, response.status_code)
+        assert "b: lid leaks" not in text_of(response)
+        checked += 1
+    assert checked >= 20
+
+
+def test_internal_notes_never_reach_a_supplier(app, client, auth, world, token_for):
+    product = factories.make_product(world, "in_design")
+    design.open_round(world.manager, product.id)
+    design.raise_feedback(world.manager, product.id, [
+        {"area": "cost", "severity": "blocking", "text": INTERNAL, "internal": True},
+        {"area": "function", "severity": "minor", "text": "visible to the supplier"}])
+    headers = token_for(world.supplier_user)
+    auth.login(world.supplier_user.email)
+    pages = ["/portal", "/board", "/products", f"/products/{product.id}", "/notifications"]
+    api = [f"/api/v1/products/{product.id}", f"/api/v1/products/{product.id}/audit",
+           f"/api/v1/products/{product.id}/rounds", f"/api/v1/products/{product.id}/reviews",
+           "/api/v1/notifications", "/api/v1/products"]
+    seen_visible = False
+    for url in pages:
+        body = client.get(url).get_data(as_text=True)
+        assert INTERNAL not in body, url
+        seen_visible |= "visible to the supplier" in body
+    for url in api:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        assert INTERNAL not in text_of(response), url
+    assert seen_visible
+    staff = client.get(f"/api/v1/products/{product.id}/rounds", headers=token_for(world.manager))
+    assert INTERNAL in text_of(staff)
+    db.session.rollback()
