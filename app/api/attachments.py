@@ -41,7 +41,7 @@ def attachment_json(attachment: Attachment) -> dict:
 
 def _upload_options() -> tuple[str, int | None, bool]:
     errors = {}
-    purpose = request.form.get("purpose") or "proposal"
+    purpose = request.form.get("purpose") or None
     raw_internal = request.form.get("internal", "").strip().lower()
     if raw_internal not in _TRUE | _FALSE:
         errors["internal"] = "must be true or false"
@@ -69,12 +69,15 @@ def list_attachments(product_id: int):
 @bp.post("/v1/products/<int:product_id>/attachments")
 @token_required
 def upload_attachment(product_id: int):
-    get_visible_product(g.api_user, product_id)  # 404 before any body validation
+    product = get_visible_product(g.api_user, product_id)  # 404 before any body validation
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed("file: required, sent as multipart/form-data",
                                {"file": "required"})
     purpose, ref_id, internal = _upload_options()
+    if purpose is None:  # the page's default: proposal, or this round's revision/feedback
+        purpose, default_ref = attachment_service.default_purpose(g.api_user, product)
+        ref_id = ref_id or default_ref
     attachment = attachment_service.store_attachment(
         g.api_user, product_id, upload, upload.filename or "", purpose=purpose, ref_id=ref_id,
         internal=internal)

@@ -116,9 +116,12 @@ def attachment_upload(product_id: int):
         return _back(product_id)
     upload = form.file.data
     internal = bool(form.internal.data) if form.internal is not None else False
+    purpose, ref_id = attachment_service.default_purpose(user, get_visible_product(user,
+                                                                                   product_id))
     try:
         attachment = attachment_service.store_attachment(
-            user, product_id, upload, upload.filename or "", internal=internal)
+            user, product_id, upload, upload.filename or "", purpose=purpose, ref_id=ref_id,
+            internal=internal)
     except NotFound:
         abort(404)
     except attachment_service.UploadRefused as error:

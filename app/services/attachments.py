@@ -172,17 +172,41 @@ def _attach_refusal(actor: User, product: Product, purpose: str, internal: bool)
         return Forbidden(f"role {actor.role} may not attach files")
     if internal:
         return Forbidden("suppliers may not add internal files")
+    if purpose == "revision":
+        # Revision files (photos of the changed sample, drawings) go with an open design round.
+        if product.state != State.IN_DESIGN or _open_round_id(product) is None:
+            return StateConflict(f"revision files need an open design round on product "
+                                 f"{product.id}")
+        return None
     if purpose != "proposal":
-        return Forbidden(f"suppliers may add only proposal files, not {purpose} files")
+        return Forbidden(f"suppliers may add only proposal or revision files, not {purpose}")
     if product.state != State.DRAFT:
         return StateConflict(f"files can be added to product {product.id} only while it is a "
                              f"draft; it is {product.state}")
     return None
 
 
+def _open_round_id(product: Product) -> int | None:
+    from app.models import DesignRound
+
+    return db.session.scalar(select(DesignRound.id).where(
+        DesignRound.product_id == product.id, DesignRound.status == "open"))
+
+
+def default_purpose(actor: User, product: Product) -> tuple[str, int | None]:
+    """What an upload from the product page is: proposal material, or (while in design) the
+    supplier's revision files or the reviewers' feedback files for the current round."""
+    if product.state == State.IN_DESIGN:
+        round_id = _open_round_id(product)
+        if round_id is not None:
+            return ("revision" if actor.role == Role.SUPPLIER else "feedback"), round_id
+    return "proposal", None
+
+
 def may_attach(actor: User, product: Product) -> bool:
     """Whether to offer ``actor`` the upload form on ``product``'s page."""
-    return _attach_refusal(actor, product, "proposal", False) is None
+    purpose, _ref = default_purpose(actor, product)
+    return _attach_refusal(actor, product, purpose, False) is None
 
 
 def _uploader_suppliers(attachments: list[Attachment]) -> dict[int, int | None]:

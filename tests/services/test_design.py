@@ -126,3 +126,23 @@ def test_stale_rounds(app, world):
     old.opened_at = datetime.now(UTC) - timedelta(days=app.config["SIEVE_STALE_DAYS"] + 1)
     db.session.commit()
     assert design.stale_product_ids(db.session, [product.id, fresh.id]) == {product.id}
+
+
+def test_supplier_attaches_revision_files_only_to_an_open_round(world):
+    import io
+
+    from app.services import attachments
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    product = factories.make_product(world, "in_design")
+    assert attachments.default_purpose(world.supplier_user, product) == ("proposal", None)
+    with pytest.raises(StateConflict):
+        attachments.store_attachment(world.supplier_user, product.id, io.BytesIO(png), "a.png",
+                                     purpose="revision")
+    rnd = design.open_round(world.manager, product.id)
+    purpose, ref = attachments.default_purpose(world.supplier_user, product)
+    assert (purpose, ref) == ("revision", rnd.id)
+    stored = attachments.store_attachment(world.supplier_user, product.id, io.BytesIO(png),
+                                          "rev-b.png", purpose=purpose, ref_id=ref)
+    assert (stored.purpose, stored.ref_id) == ("revision", rnd.id)
+    assert attachments.default_purpose(world.designer, product) == ("feedback", rnd.id)
