@@ -20,6 +20,8 @@ NEXT_STEPS = {
     "await_sampling": _l("The design is approved; waiting for the move to sampling."),
     "in_sampling": _l("QC is buying and inspecting samples."),
     "listed": _l("On sale. Keep quality and customer metrics up."),
+    "under_watch": _l("On sale but under watch: fix what the decision names."),
+    "suspended": _l("Sales are suspended: fix what the decision names."),
     "closed": _l("Nothing to do."),
 }
 

@@ -18,7 +18,8 @@ from workflows import lifecycle
 class PortalRow:
     product: Product
     #: A code the page turns into a sentence: complete_proposal, await_review, answer_feedback,
-    #: await_reviewers, await_round, await_sampling, in_sampling, listed, closed.
+    #: await_reviewers, await_round, await_sampling, in_sampling, listed, under_watch,
+    #: suspended, closed.
     next_step: str
     missing: list[str] = field(default_factory=list)
     open_items: int = 0
@@ -87,4 +88,4 @@ def _next_step(row: PortalRow, product: Product, rnd: DesignRound | None, today:
     elif state == "sampling":
         row.next_step = "in_sampling"
     elif state in ("listed", "under_watch", "suspended"):
-        row.next_step = "listed"
+        row.next_step = state

@@ -75,3 +75,20 @@ def test_board_flags_stale_design_work(app, client, auth, world):
     auth.login(world.manager.email)
     html = client.get("/board").get_data(as_text=True)
     assert f'data-testid="stale-{product.id}"' in html
+
+
+def test_items_of_closed_rounds_can_still_be_resolved_in_the_next(client, auth, world):
+    from app.services import design
+
+    product = factories.make_product(world, "in_design")
+    design.open_round(world.designer, product.id)
+    item, = design.raise_feedback(world.designer, product.id, [
+        {"area": "function", "severity": "blocking", "text": "hinge"}])
+    design.respond(world.supplier_user, item.id, "fixed")
+    design.submit_revision(world.supplier_user, product.id)
+    design.review_item(world.designer, item.id, resolved=False)
+    design.decide_round(world.designer, product.id, "another_round", "still loose")
+    auth.login(world.designer.email)
+    html = client.get(f"/products/{product.id}").get_data(as_text=True)
+    section = html.split(f'data-testid="feedback-{item.id}"')[1].split("</li>")[0]
+    assert f"/feedback/{item.id}/review" in section
