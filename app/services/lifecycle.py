@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -17,7 +18,26 @@ from workflows import lifecycle
 from workflows.lifecycle import OCCUPIES_SKU_SLOT, ProductSnapshot, State
 
 
-def snapshot(session: Session, product: Product) -> ProductSnapshot:
+def proposal_snapshot(product: Product) -> ProductSnapshot:
+    """The proposal's own fields only (no queries): enough for the completeness guard."""
+    return ProductSnapshot(
+        state=State(product.state),
+        name_en=product.name_en or "",
+        name_zh=product.name_zh or "",
+        category_id=product.category_id,
+        description=product.description or "",
+        target_price_cents=product.target_price_cents,
+        unit_cost_cents=product.unit_cost_cents,
+        monthly_capacity=product.monthly_capacity,
+        specification_count=len(product.specifications or []),
+        competitor_count=len(product.competitors or []),
+        standard_count=len(product.claimed_standards or []),
+    )
+
+
+def snapshot(session: Session, product: Product, viewer: User | None = None) -> ProductSnapshot:
+    """Everything the guards look at. ``viewer``: review results are redacted for a reviewer who
+    has not submitted yet, so guard messages cannot leak the panel's scores."""
     cap, used = None, 0
     if product.category_id is not None:
         cap = session.scalar(select(Category.sku_cap).where(Category.id == product.category_id))
@@ -28,22 +48,12 @@ def snapshot(session: Session, product: Product) -> ProductSnapshot:
                 Product.id != product.id,
             )
         )
-    return ProductSnapshot(
-        state=State(product.state),
-        name_en=product.name_en or "",
-        name_zh=product.name_zh or "",
-        category_id=product.category_id,
-        description=product.description or "",
+    return replace(
+        proposal_snapshot(product),
         supplier_status=product.supplier.status,
         category_sku_cap=cap,
         category_slots_used=used or 0,
-        target_price_cents=product.target_price_cents,
-        unit_cost_cents=product.unit_cost_cents,
-        monthly_capacity=product.monthly_capacity,
-        specification_count=len(product.specifications or []),
-        competitor_count=len(product.competitors or []),
-        standard_count=len(product.claimed_standards or []),
-        review_blockers=reviews.acceptance_blockers(session, product),
+        review_blockers=reviews.acceptance_blockers(session, product, viewer),
         design_blockers=design.approve_design_blockers(session, product),
     )
 
@@ -52,7 +62,7 @@ def available_transitions(session: Session, user: User, product: Product) -> lis
     """Transitions the user's role may apply from the product's state, each with its blockers."""
     if user.is_supplier and product.supplier_id != user.supplier_id:
         return []
-    snap = snapshot(session, product)
+    snap = snapshot(session, product, user)
     return [
         {
             "name": t.name,
@@ -105,7 +115,8 @@ def transition_in_session(
             f" (version {expected_version}, now {product.version})",
             {"current_version": product.version, "state": product.state},
         )
-    rule = lifecycle.check_transition(transition, snapshot(session, product), actor.role, reason)
+    rule = lifecycle.check_transition(transition, snapshot(session, product, actor), actor.role,
+                                      reason)
     from_state, version = product.state, product.version
     now = datetime.now(UTC)
     result = session.execute(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, DesignRound, FeedbackItem, Product, User
-from app.services.lifecycle import snapshot
+from app.services.lifecycle import proposal_snapshot
 from workflows import design as design_rules
 from workflows import lifecycle
 
@@ -73,7 +73,7 @@ def _next_step(row: PortalRow, product: Product, rnd: DesignRound | None, today:
     state = product.state
     if state == "draft":
         row.next_step = "complete_proposal"
-        row.missing = lifecycle.guard_proposal_complete(snapshot(db.session, product))
+        row.missing = lifecycle.guard_proposal_complete(proposal_snapshot(product))
     elif state in ("proposed", "in_review"):
         row.next_step = "await_review"
     elif state == "in_design":

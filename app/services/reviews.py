@@ -54,7 +54,14 @@ def _cycle_scorecard(session: Session, product: Product, reviews: list[Review]) 
     return latest_scorecard(session, product.category_id)
 
 
-def acceptance_blockers(session: Session, product: Product) -> tuple[str, ...]:
+HIDDEN_RESULT = "review: submit your own review to see the panel's result and decide"
+
+
+def acceptance_blockers(session: Session, product: Product,
+                        viewer: User | None = None) -> tuple[str, ...]:
+    """Why ``accept`` is blocked. A reviewer who has not submitted in this cycle sees only the
+    reviewer count and is asked to review first: whether the panel passes would otherwise leak
+    its scores (independence), so the one who decides has always reviewed."""
     if product.state != State.IN_REVIEW:
         return ()
     reviews = cycle_reviews(session, product.id)
@@ -65,7 +72,11 @@ def acceptance_blockers(session: Session, product: Product) -> tuple[str, ...]:
             pass_threshold=category.selection_threshold if category else 3.5)
     else:
         domain = to_domain(card)
-    return tuple(scoring.acceptance_blockers(domain, _domain_reviews(reviews)))
+    blockers = scoring.acceptance_blockers(domain, _domain_reviews(reviews))
+    if (viewer is not None and viewer.role in REVIEWER_ROLES
+            and not any(r.reviewer_id == viewer.id for r in reviews)):
+        blockers = [b for b in blockers if b.startswith("reviewers:")] + [HIDDEN_RESULT]
+    return tuple(blockers)
 
 
 def _clean_scores(card: scoring.Scorecard, raw: Any) -> dict[str, tuple[int, str | None]]:
@@ -160,7 +171,7 @@ def review_panel(session: Session, viewer: User, product: Product) -> ReviewPane
     in_review = product.state == State.IN_REVIEW
     own = next((r for r in reviews if r.reviewer_id == viewer.id), None)
     panel = ReviewPanel(scorecard=card, submitted=len(reviews), required=domain.min_reviewers,
-                        own_review=own, blockers=acceptance_blockers(session, product))
+                        own_review=own, blockers=acceptance_blockers(session, product, viewer))
     panel.can_submit = in_review and own is None and viewer.role in REVIEWER_ROLES
     if product.target_price_cents and product.competitors:
         panel.value = scoring.value_for_money(

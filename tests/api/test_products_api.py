@@ -32,7 +32,9 @@ def test_get_product_shows_state_version_and_allowed_transitions(client, world, 
     assert body["supplier_id"] == world.supplier_a.id
     assert body["category_id"] == world.category.id
     assert sorted(body["allowed_transitions"]) == ["reject", "request_info"]
-    assert body["blocked_transitions"]["accept"] == ["reviewers: 0 of 2 required reviews submitted"]
+    assert body["blocked_transitions"]["accept"] == [
+        "reviewers: 0 of 2 required reviews submitted",
+        "review: submit your own review to see the panel's result and decide"]
     factories.pass_review(world, product.id)
     body = client.get(f"/api/v1/products/{product.id}", headers=token_for(world.manager)).json
     assert sorted(body["allowed_transitions"]) == ["accept", "reject", "request_info"]

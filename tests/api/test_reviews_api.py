@@ -20,7 +20,9 @@ def test_review_round_trip_and_independence(client, world, token_for):
     hidden = client.get(url, headers=token_for(second)).json
     assert hidden["submitted"] == 1 and hidden["reviews"] == [] and hidden["aggregate"] is None
     assert "first opinion" not in str(hidden)
-    assert hidden["blockers"] == ["reviewers: 1 of 2 required reviews submitted"]
+    assert hidden["blockers"] == [
+        "reviewers: 1 of 2 required reviews submitted",
+        "review: submit your own review to see the panel's result and decide"]
     client.post(url, headers=token_for(second), json={"scores": GOOD})
     shown = client.get(url, headers=token_for(second)).json
     assert len(shown["reviews"]) == 2 and shown["aggregate"]["mean"] == 4.0
@@ -30,6 +32,29 @@ def test_review_round_trip_and_independence(client, world, token_for):
     accepted = client.post(f"/api/v1/products/{product.id}/transitions",
                            headers=token_for(world.manager), json={"transition": "accept"})
     assert accepted.status_code == 200 and accepted.json["state"] == "in_design"
+
+
+def test_guard_messages_do_not_leak_scores_to_a_reviewer_who_has_not_reviewed(
+        client, world, token_for):
+    third = accounts.create_user(None, "m3@test.example", "selection_manager", factories.PASSWORD)
+    product = factories.make_product(world, "in_review")
+    low = {**GOOD, "compliance": 1, "performance": 1}
+    from app.services import reviews
+
+    for reviewer in (world.manager, world.admin):
+        reviews.submit_review(reviewer, product.id, low)
+    headers = token_for(third)
+    body = client.get(f"/api/v1/products/{product.id}", headers=headers).json
+    assert body["blocked_transitions"]["accept"] == [
+        "review: submit your own review to see the panel's result and decide"]
+    refused = client.post(f"/api/v1/products/{product.id}/transitions", headers=headers,
+                          json={"transition": "accept"})
+    assert refused.status_code == 422
+    text = str(refused.json) + str(client.get(f"/api/v1/products/{product.id}/reviews",
+                                              headers=headers).json)
+    assert "aggregate" not in text.replace("'aggregate': None", "") and "averages" not in text
+    manager_view = client.get(f"/api/v1/products/{product.id}", headers=token_for(world.manager))
+    assert any("knock-out" in b for b in manager_view.json["blocked_transitions"]["accept"])
 
 
 def test_supplier_view_has_no_scores(client, world, token_for):
