@@ -123,7 +123,7 @@ STATE_COLOURS = {
 
 def user_message(error: Exception) -> str:
     """A translated sentence for a domain error, for flash messages (the API keeps the English)."""
-    from app.services.errors import Conflict, ServiceError, StateConflict
+    from app.services.errors import ServiceError, StaleVersion
     from workflows import lifecycle
 
     if isinstance(error, lifecycle.RoleNotAllowed):
@@ -136,11 +136,11 @@ def user_message(error: Exception) -> str:
         return gettext("Please give a reason.")
     if isinstance(error, lifecycle.GuardBlocked):
         return gettext("Not yet possible: %(reasons)s", reasons="; ".join(error.reasons))
-    if isinstance(error, StateConflict):
-        return gettext("Only a draft can be edited; this product is past that stage.")
-    if isinstance(error, Conflict):
+    if isinstance(error, StaleVersion):
         return gettext("Someone else changed this product since you opened it. "
                        "Please check the page and try again.")
+    if isinstance(error, ServiceError) and error.status in (403, 409):
+        return gettext("Not possible now: %(problem)s", problem=error.message)
     if isinstance(error, ServiceError):
         return gettext("Please correct: %(problem)s", problem=error.message)
     return str(error)

@@ -8,6 +8,7 @@ from app.api import bp
 from app.api.auth import token_required
 from app.extensions import db
 from app.models import FeedbackItem
+from app.models.base import as_utc
 from app.services import design
 from app.services.errors import NotFound, ValidationFailed
 from app.services.visibility import get_visible_product
@@ -20,11 +21,15 @@ def _body() -> dict:
     return body
 
 
+def _iso(value):
+    return as_utc(value).isoformat() if value is not None else None
+
+
 def item_json(item: FeedbackItem) -> dict:
     return {"id": item.id, "round_id": item.round_id, "area": item.area,
             "severity": item.severity, "text": item.text, "internal": item.internal,
             "status": item.status, "response": item.response,
-            "responded_at": item.responded_at.isoformat() if item.responded_at else None}
+            "responded_at": _iso(item.responded_at)}
 
 
 def rounds_json(product_id: int, viewer) -> dict:
@@ -33,8 +38,7 @@ def rounds_json(product_id: int, viewer) -> dict:
         "number": r.number, "status": r.status,
         "due_on": r.due_on.isoformat() if r.due_on else None,
         "revision_notes": r.revision_notes,
-        "revision_submitted_at": r.revision_submitted_at.isoformat()
-        if r.revision_submitted_at else None,
+        "revision_submitted_at": _iso(r.revision_submitted_at),
         "decision": r.decision, "decision_reason": r.decision_reason,
         "items": [item_json(i) for i in r.items if not (viewer.is_supplier and i.internal)],
     } for r in rounds]}
@@ -51,8 +55,12 @@ def design_rounds(product_id: int):
 @token_required
 def design_round_open(product_id: int):
     get_visible_product(g.api_user, product_id)
-    body = request.get_json(silent=True) or {}
-    design.open_round(g.api_user, product_id, body.get("due_on") if isinstance(body, dict) else None)
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ValidationFailed("the request body must be a JSON object", {"body": "not an object"})
+    design.open_round(g.api_user, product_id, body.get("due_on"))
     return jsonify(rounds_json(product_id, g.api_user)), 201
 
 

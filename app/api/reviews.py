@@ -9,7 +9,7 @@ from app.api.auth import token_required
 from app.extensions import db
 from app.models import Category
 from app.services import reviews, scorecards
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.visibility import get_visible_product
 
 
@@ -73,6 +73,8 @@ def _category(category_id: int) -> Category:
 @bp.get("/v1/categories/<int:category_id>/scorecard")
 @token_required
 def category_scorecard(category_id: int):
+    if g.api_user.is_supplier:  # thresholds and knock-outs are the platform's, as on the pages
+        raise Forbidden("suppliers do not read scorecards")
     category = _category(category_id)
     current = scorecards.latest_scorecard(db.session, category.id)
     fields = scorecards.fields_of(current) if current else scorecards.default_fields(category)
@@ -82,6 +84,7 @@ def category_scorecard(category_id: int):
 @bp.put("/v1/categories/<int:category_id>/scorecard")
 @token_required
 def save_category_scorecard(category_id: int):
+    _category(category_id)  # 404 before the body is judged
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationFailed("the request body must be a JSON object", {"body": "not an object"})

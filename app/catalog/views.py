@@ -21,7 +21,7 @@ from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
 from app.services import reviews, scorecards
 from app.services.audit import decoded_changes
-from app.services.errors import NotFound, ServiceError, StateConflict
+from app.services.errors import NotFound, ServiceError
 from app.services.proposal_details import CURRENCIES, cents_to_amount
 from app.services.visibility import (
     get_visible_product,
@@ -202,7 +202,7 @@ def product_edit(product_id: int):
     if _user().role not in ("supplier", "admin", "selection_manager"):
         abort(403)
     if product.state != State.DRAFT:
-        flash(user_message(StateConflict("only drafts can be edited")), "warning")
+        flash(_("Only a draft can be edited; this product is past that stage."), "warning")
         return redirect(url_for("catalog.product_detail", product_id=product_id))
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
     _fill_choices(form)

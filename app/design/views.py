@@ -137,6 +137,18 @@ def round_decide(product_id: int):
         _("The round is closed."))
 
 
+def _decision_form(user) -> DecisionForm:
+    from app.forms import select_choices
+    from app.ui import DECISION_LABELS
+    from workflows.lifecycle import TRANSITIONS
+
+    form = DecisionForm()
+    allowed = [d for d in DECISION_LABELS
+               if d != "abandon" or TRANSITIONS["abandon"].allows_role(user.role)]
+    form.decision.choices = select_choices((d, DECISION_LABELS[d]) for d in allowed)
+    return form
+
+
 def design_context(product) -> dict:
     """What the product page's design section needs, with internal notes removed for suppliers."""
     user = _user()
@@ -161,5 +173,6 @@ def design_context(product) -> dict:
         "response_form": ResponseForm(),
         "revision_form": RevisionForm(),
         "item_review_form": ItemReviewForm(),
-        "decision_form": DecisionForm() if reviewer and in_design and current is not None else None,
+        "decision_form": _decision_form(user) if reviewer and in_design and current is not None
+        else None,
     }

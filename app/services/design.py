@@ -46,8 +46,12 @@ def approve_design_blockers(session: Session, product: Product) -> tuple[str, ..
     if product.state != State.IN_DESIGN:
         return ()
     rounds = rounds_of(session, product.id)
+    latest = rounds[-1] if rounds else None
+    if latest is not None and latest.decided_at is not None and \
+            as_utc(latest.decided_at) < as_utc(product.state_changed_at):
+        latest = None  # approved before the product came back (fail_sampling): needs a new round
     return tuple(rules.approve_design_blockers(
-        _round_view(rounds[-1] if rounds else None), _item_views(items_of(session, product.id))))
+        _round_view(latest), _item_views(items_of(session, product.id))))
 
 
 def _require_reviewer(actor: User) -> None:
@@ -91,12 +95,17 @@ def _due(value: Any, errors: dict) -> date:
     if value in (None, ""):
         return (datetime.now(UTC) + timedelta(days=DEFAULT_DUE_DAYS)).date()
     if isinstance(value, date):
+        if value < datetime.now(UTC).date():
+            errors["due_on"] = "must be today or later"
         return value
     try:
-        return date.fromisoformat(str(value))
+        due = date.fromisoformat(str(value))
     except ValueError:
         errors["due_on"] = "a date as YYYY-MM-DD"
         return date.today()
+    if due < datetime.now(UTC).date():
+        errors["due_on"] = "must be today or later"
+    return due
 
 
 def _open_round(session: Session, actor: User, product: Product, due_on: date) -> DesignRound:
@@ -144,8 +153,11 @@ def raise_feedback(actor: User, product_id: int, items: Any) -> list[FeedbackIte
         if severity not in rules.SEVERITIES:
             errors[f"items[{n}].severity"] = f"one of {', '.join(rules.SEVERITIES)}"
         text = _text(raw.get("text"), f"items[{n}].text", errors)
+        internal = raw.get("internal", False)
+        if not isinstance(internal, bool):
+            errors[f"items[{n}].internal"] = "true or false"
         cleaned.append({"area": area, "severity": severity, "text": text,
-                        "internal": bool(raw.get("internal"))})
+                        "internal": internal is True})
     _raise_errors(errors)
     with write_transaction() as session:
         product = get_visible_product(actor, product_id)
@@ -250,13 +262,16 @@ def decide_round(actor: User, product_id: int, decision: Any, reason: Any = None
     """Close the round: another round (opens the next), approve the design, or abandon."""
     errors: dict[str, str] = {}
     text = _text(reason, "reason", errors, required=decision in ("abandon", "another_round"))
-    due = _due(due_on, errors)
+    due = _due(due_on if decision == "another_round" else None, errors)
     _raise_errors(errors)
     from app.services.lifecycle import transition_in_session
+    from workflows.lifecycle import TRANSITIONS
 
     with write_transaction() as session:
         product = get_visible_product(actor, product_id)
         _require_reviewer(actor)
+        if decision == "abandon" and not TRANSITIONS["abandon"].allows_role(actor.role):
+            raise Forbidden(f"role {actor.role} may not abandon a product")
         _in_design(product)
         current = _current_round(session, product)
         limit = product.category.max_design_rounds if product.category else 5
@@ -278,6 +293,22 @@ def decide_round(actor: User, product_id: int, decision: Any, reason: Any = None
         elif decision == "abandon":
             transition_in_session(session, actor, product.id, "abandon", text)
         return current
+
+
+def close_round_on_exit(session: Session, actor: User, product: Product, transition: str,
+                        reason: str | None) -> None:
+    """A product leaving ``in_design`` by a plain transition (abandon) closes its open round,
+    so the supplier is not left with a round that waits for an answer."""
+    current = _current_round(session, product)
+    if current is None:
+        return
+    current.status, current.decision, current.decision_reason = (
+        rules.ROUND_CLOSED, "abandon", reason)
+    current.decided_at, current.decided_by_id = datetime.now(UTC), actor.id
+    record_event(session, actor, "product", product.id, "decide_round", reason=reason,
+                 changes={"round": {"before": {"number": current.number},
+                                    "after": {"number": current.number, "decision": "abandon",
+                                              "by": transition}}})
 
 
 def stale_product_ids(session: Session, product_ids: list[int]) -> set[int]:

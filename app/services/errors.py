@@ -30,6 +30,10 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class StaleVersion(Conflict):
+    """Someone else changed the record since the caller read it (optimistic locking)."""
+
+
 class StateConflict(Conflict):
     """The record's state does not allow this change (as opposed to a concurrent edit)."""
 

@@ -12,7 +12,7 @@ from app.db import write_transaction
 from app.models import Category, Product, User
 from app.services import design, notifications, reviews
 from app.services.audit import record_event
-from app.services.errors import Conflict, ValidationFailed
+from app.services.errors import StaleVersion, ValidationFailed
 from app.services.visibility import get_visible_product
 from workflows import lifecycle
 from workflows.lifecycle import OCCUPIES_SKU_SLOT, ProductSnapshot, State
@@ -110,7 +110,7 @@ def transition_in_session(
         raise ValidationFailed("reason: at most 2000 characters", {"reason": "too long"})
     product = get_visible_product(actor, product_id)
     if expected_version is not None and product.version != expected_version:
-        raise Conflict(
+        raise StaleVersion(
             f"product {product_id} changed since you loaded it"
             f" (version {expected_version}, now {product.version})",
             {"current_version": product.version, "state": product.state},
@@ -131,7 +131,7 @@ def transition_in_session(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict(f"product {product_id} was changed by someone else; reload and retry")
+        raise StaleVersion(f"product {product_id} was changed by someone else; reload and retry")
     record_event(
         session,
         actor,
@@ -143,5 +143,7 @@ def transition_in_session(
         reason=reason,
         changes={"state": {"before": from_state, "after": rule.target.value}},
     )
+    if from_state == State.IN_DESIGN and rule.target != State.SAMPLING:
+        design.close_round_on_exit(session, actor, product, transition, reason)
     notifications.on_transition(session, actor, product, transition, reason)
     return product

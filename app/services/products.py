@@ -11,7 +11,7 @@ from app.db import write_transaction
 from app.models import Category, Product, Supplier, User
 from app.models.base import MAX_ID
 from app.services.audit import diff, record_event
-from app.services.errors import Conflict, Forbidden, StateConflict, ValidationFailed
+from app.services.errors import Forbidden, StaleVersion, StateConflict, ValidationFailed
 from app.services.proposal_details import DETAIL_FIELDS, clean_details
 from app.services.visibility import get_visible_product
 from workflows.lifecycle import Role, State
@@ -117,7 +117,7 @@ def update_product(
             raise StateConflict(
                 f"product {product_id} can be edited only in draft, it is {product.state}")
         if expected_version is not None and product.version != expected_version:
-            raise Conflict(f"product {product_id} changed since you loaded it; reload and retry")
+            raise StaleVersion(f"product {product_id} changed since you loaded it; reload and retry")
         _check_references(session, product.supplier_id, cleaned, product.id)
         before = {k: getattr(product, k) for k in cleaned}
         changes = diff(before, cleaned)
@@ -131,7 +131,7 @@ def update_product(
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:
-                raise Conflict(f"product {product_id} was changed by someone else; reload and retry")
+                raise StaleVersion(f"product {product_id} was changed by someone else; reload and retry")
             record_event(session, actor, "product", product.id, "update", changes=changes)
     session.refresh(product)
     return product

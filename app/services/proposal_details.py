@@ -45,6 +45,12 @@ def parse_money(value: Any, field: str, errors: dict[str, str]) -> int | None:
     return None
 
 
+def _whole_number(raw: Any, max_digits: int = 12) -> bool:
+    """ASCII digits only (``isdigit`` alone accepts "²"), and short enough to be sane."""
+    text = str(raw).strip()
+    return text.isascii() and text.isdigit() and len(text) <= max_digits
+
+
 def cents_to_amount(cents: int | None) -> str | None:
     return None if cents is None else f"{Decimal(cents) / 100:.2f}"
 
@@ -113,7 +119,7 @@ def clean_details(fields: dict[str, Any], errors: dict[str, str]) -> dict[str, A
         raw = fields["monthly_capacity"]
         if raw in (None, ""):
             cleaned["monthly_capacity"] = None
-        elif isinstance(raw, bool) or not str(raw).strip().isdigit():
+        elif isinstance(raw, bool) or not _whole_number(raw):
             errors["monthly_capacity"] = "must be a whole number of units"
         elif not 1 <= int(str(raw).strip()) <= 100_000_000:
             errors["monthly_capacity"] = "between 1 and 100,000,000 units"

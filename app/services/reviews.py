@@ -91,7 +91,8 @@ def _clean_scores(card: scoring.Scorecard, raw: Any) -> dict[str, tuple[int, str
             score, comment = entry.get("score"), entry.get("comment")
         else:
             score, comment = entry, None
-        if isinstance(score, str) and score.strip().isdigit():
+        if isinstance(score, str) and score.strip().isascii() and score.strip().isdigit() \
+                and len(score.strip()) <= 2:
             score = int(score)
         if isinstance(score, bool) or not isinstance(score, int):
             errors[f"scores.{criterion.key}"] = "a whole score from 1 to 5 is required"
@@ -112,7 +113,9 @@ def _clean_scores(card: scoring.Scorecard, raw: Any) -> dict[str, tuple[int, str
 
 def submit_review(actor: User, product_id: int, scores: Any, comment: str | None = None) -> Review:
     """Record one reviewer's scores for the current review cycle; final once submitted."""
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationFailed("comment: must be text", {"comment": "must be text"})
+    if comment is not None and len(comment) > MAX_COMMENT:
         raise ValidationFailed(f"comment: text of at most {MAX_COMMENT} characters",
                                {"comment": "too long"})
     with write_transaction() as session:

@@ -80,7 +80,7 @@ def _number(fields: dict, key: str, kind, errors: dict[str, str]):
         return None
     try:
         value = kind(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors[key] = "must be a number"
         return None
     if kind is int and isinstance(raw, float) and raw != int(raw):
@@ -93,6 +93,9 @@ def _clean(fields: dict[str, Any]) -> tuple[dict[str, Any], scoring.Scorecard]:
     errors: dict[str, str] = {}
     threshold = _number(fields, "pass_threshold", float, errors)
     min_reviewers = _number(fields, "min_reviewers", int, errors)
+    if min_reviewers is not None and not 1 <= min_reviewers <= 20:
+        errors["min_reviewers"] = "between 1 and 20"
+        min_reviewers = None
     spread = _number({"disagreement_spread": fields.get("disagreement_spread", 1.0)},
                      "disagreement_spread", float, errors)
     raw_criteria = fields.get("criteria")
@@ -107,6 +110,13 @@ def _clean(fields: dict[str, Any]) -> tuple[dict[str, Any], scoring.Scorecard]:
                 errors[f"criteria[{index}]"] = "must be an object"
                 continue
             minimum = item.get("minimum")
+            anchors = item.get("anchors") or []
+            if not isinstance(anchors, list):
+                errors[f"criteria[{index}].anchors"] = "a list of five descriptions"
+                anchors = []
+            for key, limit in (("key", 40), ("label", 120), ("label_zh", 120)):
+                if len(str(item.get(key) or "")) > limit:
+                    errors[f"criteria[{index}].{key}"] = f"at most {limit} characters"
             entry = {
                 "key": str(item.get("key") or "").strip(),
                 "label": str(item.get("label") or "").strip(),
@@ -114,7 +124,7 @@ def _clean(fields: dict[str, Any]) -> tuple[dict[str, Any], scoring.Scorecard]:
                 "weight": item.get("weight"),
                 "minimum": None if minimum in (None, "") else minimum,
                 "knockout": bool(item.get("knockout")),
-                "anchors": [str(a).strip() for a in (item.get("anchors") or []) if str(a).strip()],
+                "anchors": [str(a).strip()[:500] for a in anchors if str(a).strip()],
             }
             for key in ("weight", "minimum"):
                 value = entry[key]

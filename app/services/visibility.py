@@ -42,7 +42,7 @@ def get_visible_supplier(user: User, supplier_id: int) -> Supplier:
 def product_events_for(user: User, product: Product) -> list:
     """The product's audit events as ``user`` may see them: a supplier never sees the events
     about internal feedback notes (not even that one exists)."""
-    from app.models import FeedbackItem
+    from app.models import Attachment, FeedbackItem
     from app.services.audit import decoded_changes, events_for
 
     events = events_for(db.session, "product", product.id)
@@ -50,7 +50,9 @@ def product_events_for(user: User, product: Product) -> list:
         return events
     internal = set(db.session.scalars(select(FeedbackItem.id).where(
         FeedbackItem.product_id == product.id, FeedbackItem.internal.is_(True))))
-    if not internal:
+    internal_files = set(db.session.scalars(select(Attachment.id).where(
+        Attachment.product_id == product.id, Attachment.internal.is_(True))))
+    if not internal and not internal_files:
         return events
 
     def about_internal(event) -> bool:
@@ -59,6 +61,9 @@ def product_events_for(user: User, product: Product) -> list:
         after = (changes.get("feedback") or {}).get("after") or {}
         if isinstance(after, dict) and "id" in after:
             ids.add(after["id"])
-        return bool(ids & internal)
+        attachment = changes.get("attachment") or {}
+        files = {side.get("id") for side in (attachment.get("before"), attachment.get("after"))
+                 if isinstance(side, dict)}
+        return bool(ids & internal) or bool(files & internal_files)
 
     return [e for e in events if not about_internal(e)]

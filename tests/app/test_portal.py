@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.services import design, lifecycle
 from tests import factories
 
@@ -13,7 +15,14 @@ def test_portal_shows_next_steps_deadlines_and_decisions(client, auth, world):
     lifecycle.apply_transition(world.manager, rejected.id, "reject", "价格缺乏竞争力 / price")
     foreign = factories.make_product(world, "in_design", supplier=world.supplier_b,
                                      name_en="Foreign secret")
-    design.open_round(world.designer, working.id, "2020-01-31")
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import DesignRound
+
+    design.open_round(world.designer, working.id, "2099-01-31")
+    db.session.scalars(select(DesignRound)).one().due_on = date(2020, 1, 31)
+    db.session.commit()
     design.raise_feedback(world.designer, working.id, [
         {"area": "function", "severity": "major", "text": "lid leaks"},
         {"area": "cost", "severity": "minor", "text": "internal margin note", "internal": True}])
