@@ -10,6 +10,7 @@ from flask import g, jsonify, request, url_for
 from app.api import bp
 from app.api.auth import token_required
 from app.api.openapi import _errors, _int_param, _json
+from app.api.params import flag
 from app.catalog.attachments import send_attachment
 from app.models import Attachment
 from app.models.attachments import ATTACHMENT_PURPOSES
@@ -17,9 +18,6 @@ from app.models.base import MAX_ID, as_utc
 from app.services import attachments as attachment_service
 from app.services.errors import ValidationFailed
 from app.services.visibility import get_visible_product
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
 
 
 def attachment_json(attachment: Attachment) -> dict:
@@ -42,9 +40,11 @@ def attachment_json(attachment: Attachment) -> dict:
 def _upload_options() -> tuple[str, int | None, bool]:
     errors = {}
     purpose = request.form.get("purpose") or None
-    raw_internal = request.form.get("internal", "").strip().lower()
-    if raw_internal not in _TRUE | _FALSE:
+    try:
+        internal = flag(request.form.get("internal"), "internal")
+    except ValidationFailed:
         errors["internal"] = "must be true or false"
+        internal = False
     ref_id = None
     raw_ref = request.form.get("ref_id", "").strip()
     if raw_ref:
@@ -55,7 +55,7 @@ def _upload_options() -> tuple[str, int | None, bool]:
             ref_id = int(raw_ref)
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
-    return purpose, ref_id, raw_internal in _TRUE
+    return purpose, ref_id, internal
 
 
 @bp.get("/v1/products/<int:product_id>/attachments")

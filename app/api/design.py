@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from app.api import bp
 from app.api.auth import token_required
+from app.api.params import json_body
+from app.api.serializers import iso_utc
 from app.extensions import db
 from app.models import FeedbackItem
-from app.models.base import as_utc
 from app.services import design
 from app.services.errors import NotFound, ValidationFailed
 from app.services.visibility import get_visible_product
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("the request body must be a JSON object", {"body": "not an object"})
-    return body
-
-
-def _iso(value):
-    return as_utc(value).isoformat() if value is not None else None
 
 
 def item_json(item: FeedbackItem) -> dict:
     return {"id": item.id, "round_id": item.round_id, "area": item.area,
             "severity": item.severity, "text": item.text, "internal": item.internal,
             "status": item.status, "response": item.response,
-            "responded_at": _iso(item.responded_at)}
+            "responded_at": iso_utc(item.responded_at)}
 
 
 def rounds_json(product_id: int, viewer) -> dict:
@@ -38,7 +28,7 @@ def rounds_json(product_id: int, viewer) -> dict:
         "number": r.number, "status": r.status,
         "due_on": r.due_on.isoformat() if r.due_on else None,
         "revision_notes": r.revision_notes,
-        "revision_submitted_at": _iso(r.revision_submitted_at),
+        "revision_submitted_at": iso_utc(r.revision_submitted_at),
         "decision": r.decision, "decision_reason": r.decision_reason,
         "items": [item_json(i) for i in r.items if not (viewer.is_supplier and i.internal)],
     } for r in rounds]}
@@ -55,12 +45,7 @@ def design_rounds(product_id: int):
 @token_required
 def design_round_open(product_id: int):
     get_visible_product(g.api_user, product_id)
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise ValidationFailed("the request body must be a JSON object", {"body": "not an object"})
-    design.open_round(g.api_user, product_id, body.get("due_on"))
+    design.open_round(g.api_user, product_id, json_body(optional=True).get("due_on"))
     return jsonify(rounds_json(product_id, g.api_user)), 201
 
 
@@ -68,7 +53,7 @@ def design_round_open(product_id: int):
 @token_required
 def design_feedback(product_id: int):
     get_visible_product(g.api_user, product_id)
-    items = design.raise_feedback(g.api_user, product_id, _body().get("items"))
+    items = design.raise_feedback(g.api_user, product_id, json_body().get("items"))
     return jsonify({"items": [item_json(i) for i in items]}), 201
 
 
@@ -86,14 +71,14 @@ def _item_for(item_id: int) -> FeedbackItem:
 @token_required
 def design_respond(item_id: int):
     _item_for(item_id)
-    return jsonify(item_json(design.respond(g.api_user, item_id, _body().get("response"))))
+    return jsonify(item_json(design.respond(g.api_user, item_id, json_body().get("response"))))
 
 
 @bp.post("/v1/feedback/<int:item_id>/review")
 @token_required
 def design_review_item(item_id: int):
     _item_for(item_id)
-    resolved = _body().get("resolved")
+    resolved = json_body().get("resolved")
     if not isinstance(resolved, bool):
         raise ValidationFailed("resolved: true or false", {"resolved": "must be a boolean"})
     return jsonify(item_json(design.review_item(g.api_user, item_id, resolved)))
@@ -103,7 +88,7 @@ def design_review_item(item_id: int):
 @token_required
 def design_revision(product_id: int):
     get_visible_product(g.api_user, product_id)
-    design.submit_revision(g.api_user, product_id, _body().get("notes"))
+    design.submit_revision(g.api_user, product_id, json_body().get("notes"))
     return jsonify(rounds_json(product_id, g.api_user))
 
 
@@ -111,7 +96,7 @@ def design_revision(product_id: int):
 @token_required
 def design_decision(product_id: int):
     get_visible_product(g.api_user, product_id)
-    body = _body()
+    body = json_body()
     design.decide_round(g.api_user, product_id, body.get("decision"), body.get("reason"),
                         body.get("due_on"))
     return jsonify(rounds_json(product_id, g.api_user))

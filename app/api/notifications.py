@@ -10,14 +10,10 @@ from flask import g, jsonify, request
 from app.api import bp
 from app.api.auth import token_required
 from app.api.openapi import _errors, _int_param, _json
-from app.api.views import _int_arg
+from app.api.params import flag, int_arg, json_body
 from app.models import Notification
 from app.models.base import as_utc
 from app.services import notifications as notification_service
-from app.services.errors import ValidationFailed
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
 
 
 def notification_json(notification: Notification) -> dict:
@@ -33,19 +29,12 @@ def notification_json(notification: Notification) -> dict:
     }
 
 
-def _unread_arg() -> bool:
-    raw = request.args.get("unread", "").strip().lower()
-    if raw not in _TRUE | _FALSE:
-        raise ValidationFailed("unread: must be 1 or 0", {"unread": "not a boolean"})
-    return raw in _TRUE
-
-
 @bp.get("/v1/notifications")
 @token_required
 def list_notifications():
-    unread_only = _unread_arg()
-    limit = _int_arg("limit", 50, maximum=notification_service.MAX_LIMIT)
-    before_id = _int_arg("before_id")
+    unread_only = flag(request.args.get("unread"), "unread")
+    limit = int_arg("limit", 50, maximum=notification_service.MAX_LIMIT)
+    before_id = int_arg("before_id")
     items = notification_service.list_notifications(
         g.api_user, unread_only=unread_only, limit=limit, before_id=before_id)
     return jsonify({"items": [notification_json(n) for n in items],
@@ -55,13 +44,7 @@ def list_notifications():
 @bp.post("/v1/notifications/read")
 @token_required
 def mark_notifications_read():
-    ids = None
-    if request.get_data(cache=True):  # an empty body marks everything read
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationFailed("the request body must be a JSON object",
-                                   {"body": "not a JSON object"})
-        ids = body.get("ids")
+    ids = json_body(optional=True).get("ids")  # an empty body marks everything read
     notification_service.mark_read(g.api_user, ids)
     return jsonify({"unread": notification_service.unread_count(g.api_user)})
 

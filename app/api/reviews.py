@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from app.api import bp
 from app.api.auth import token_required
+from app.api.params import json_body
 from app.extensions import db
 from app.models import Category
 from app.services import reviews, scorecards
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound
 from app.services.visibility import get_visible_product
 
 
@@ -54,9 +55,7 @@ def product_reviews(product_id: int):
 @token_required
 def submit_product_review(product_id: int):
     get_visible_product(g.api_user, product_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("the request body must be a JSON object", {"body": "not an object"})
+    body = json_body()
     reviews.submit_review(g.api_user, product_id, body.get("scores"), body.get("comment"))
     product = get_visible_product(g.api_user, product_id)
     panel = reviews.review_panel(db.session, g.api_user, product)
@@ -85,10 +84,7 @@ def category_scorecard(category_id: int):
 @token_required
 def save_category_scorecard(category_id: int):
     _category(category_id)  # 404 before the body is judged
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("the request body must be a JSON object", {"body": "not an object"})
-    card = scorecards.save_scorecard(g.api_user, category_id, body)
+    card = scorecards.save_scorecard(g.api_user, category_id, json_body())
     return jsonify({"version": card.version, **scorecards.fields_of(card)})
 
 

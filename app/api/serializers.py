@@ -8,7 +8,8 @@ from app.services.audit import decoded_changes
 from app.services.proposal_details import cents_to_amount
 
 
-def _iso(value):
+def iso_utc(value):
+    """A stored time as ISO 8601 in UTC with its offset (None stays None)."""
     return as_utc(value).isoformat() if value is not None else None
 
 
@@ -34,9 +35,9 @@ def product_json(product: Product, allowed: list[dict] | None = None) -> dict:
         "version": product.version,
         "supplier_id": product.supplier_id,
         "category_id": product.category_id,
-        "state_changed_at": _iso(product.state_changed_at),
-        "created_at": _iso(product.created_at),
-        "updated_at": _iso(product.updated_at),
+        "state_changed_at": iso_utc(product.state_changed_at),
+        "created_at": iso_utc(product.created_at),
+        "updated_at": iso_utc(product.updated_at),
     }
     if allowed is not None:
         body["allowed_transitions"] = [t["name"] for t in allowed if not t["blocked_by"]]
@@ -47,7 +48,7 @@ def product_json(product: Product, allowed: list[dict] | None = None) -> dict:
 def audit_json(event: AuditEvent) -> dict:
     return {
         "id": event.id,
-        "occurred_at": _iso(event.occurred_at),
+        "occurred_at": iso_utc(event.occurred_at),
         "actor": event.actor_label,
         "action": event.action,
         "from_state": event.from_state,

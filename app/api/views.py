@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.api import bp
 from app.api.auth import domain_error, json_error, token_required
 from app.api.openapi import openapi_document
+from app.api.params import int_arg, json_body
 from app.api.serializers import audit_json, category_json, product_json, supplier_json
 from app.extensions import db, limiter
 from app.models import Category, Product, Supplier
@@ -30,29 +31,6 @@ MAX_PER_PAGE = 200
 @bp.errorhandler(LifecycleError)
 def _domain_error(error):
     return domain_error(error)
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("the request body must be a JSON object", {"body": "not a JSON object"})
-    return body
-
-
-def _int_arg(name: str, default: int | None = None, minimum: int = 1,
-             maximum: int = MAX_ID) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{name}: must be a whole number", {name: "not an integer"}) from None
-    if value < minimum:
-        raise ValidationFailed(f"{name}: must be at least {minimum}", {name: "too small"})
-    if value > maximum:
-        raise ValidationFailed(f"{name}: must be at most {maximum}", {name: "too large"})
-    return value
 
 
 @bp.get("/openapi.json")
@@ -84,11 +62,11 @@ def list_products():
             raise ValidationFailed(f"state: unknown state {state!r}", {"state": "unknown"})
         query = query.where(Product.state == state)
     for name, column in (("supplier_id", Product.supplier_id), ("category_id", Product.category_id)):
-        value = _int_arg(name)
+        value = int_arg(name)
         if value is not None:
             query = query.where(column == value)
-    page = _int_arg("page", 1, maximum=MAX_ID // MAX_PER_PAGE)
-    per_page = min(_int_arg("per_page", 50), MAX_PER_PAGE)
+    page = int_arg("page", 1, maximum=MAX_ID // MAX_PER_PAGE)
+    per_page = min(int_arg("per_page", 50), MAX_PER_PAGE)
     result = db.paginate(query.order_by(Product.id), page=page, per_page=per_page, error_out=False)
     return jsonify({
         "items": [product_json(p) for p in result.items],
@@ -107,7 +85,7 @@ def get_product(product_id: int):
 @bp.post("/v1/products")
 @token_required
 def create_product():
-    product = products.create_product(g.api_user, _json_body())
+    product = products.create_product(g.api_user, json_body())
     allowed = lifecycle.available_transitions(db.session, g.api_user, product)
     return jsonify(product_json(product, allowed)), 201
 
@@ -116,7 +94,7 @@ def create_product():
 @token_required
 def transition_product(product_id: int):
     get_visible_product(g.api_user, product_id)  # 404 before any body validation
-    body = _json_body()
+    body = json_body()
     errors = {}
     name = body.get("transition")
     if not isinstance(name, str) or not name:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import AuditEvent, Category, Product, Review, ReviewScore, Scorecard, User
-from app.models.base import as_utc
 from app.services.audit import record_event
 from app.services.errors import Conflict, Forbidden, StateConflict, ValidationFailed
 from app.services.scorecards import ensure_scorecard, latest_scorecard, to_domain
@@ -190,7 +189,3 @@ def review_panel(session: Session, viewer: User, product: Product) -> ReviewPane
     if panel.scores_visible:
         panel.reviews, panel.aggregate = reviews, aggregate
     return panel
-
-
-def reviewed_at(review: Review) -> datetime:
-    return as_utc(review.submitted_at)
