@@ -5,8 +5,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from app.models import Category, Product, Supplier, User
-from app.services import accounts, design, lifecycle, products, registry, reviews
+from datetime import date
+
+from app.extensions import db
+from app.models import Category, Inspection, Product, Supplier, User
+from app.services import accounts, design, lifecycle, products, qc, registry, reviews
+from workflows.inspection import sample_to_draw
 from workflows.lifecycle import State, path_to
 
 PASSWORD = "correct horse battery"
@@ -87,6 +91,8 @@ def make_product(world: World, state: str | State = State.DRAFT, *, supplier=Non
             pass_review(world, product.id)
         if transition == "approve_design":
             approve_design_round(world, product.id, supplier)
+        if transition == "list":
+            pass_inspection(world, product.id, "pre_listing")
         product = lifecycle.apply_transition(world.admin, product.id, transition,
                                              reason_for(transition))
     return product
@@ -102,6 +108,30 @@ def approve_design_round(world: World, product_id: int, supplier=None) -> None:
     design.open_round(world.manager, product_id)
     design.submit_revision(owner, product_id, "no changes needed")
     design.decide_round(world.manager, product_id, "approve", "ready for sampling")
+
+
+def inspect(world: World, product_id: int, kind: str, defects: dict | None = None,
+            lot_size: int = 50, **complete) -> Inspection:
+    """A sample purchase of ``kind`` and its completed inspection by the QC inspector, with
+    ``defects`` ({class: count}) logged; the purchase buys exactly the sample the plan needs."""
+    product = db.session.get(Product, product_id)
+    severity, _why = qc.severity_for(db.session, product, kind)
+    plans = qc.preview_plans(product.category, lot_size, severity=severity)
+    n = next(_counter)
+    purchase = qc.create_purchase(world.qc, product_id, {
+        "kind": kind, "channel": "platform", "store_name": "Sieve Mall", "order_number":
+        f"SO-{n:06d}", "purchased_on": date.today().isoformat(),
+        "quantity": sample_to_draw(plans), "unit_price": "10.00"})
+    inspection = qc.open_inspection(world.qc, purchase.id, {"lot_size": lot_size})
+    for defect_class, count in (defects or {}).items():
+        qc.add_defect(world.qc, inspection.id, {"defect_class": defect_class, "count": count,
+                                                "description": f"{defect_class} defect"})
+    checklist = {c["item"]: "pass" for c in inspection.checklist}
+    return qc.complete_inspection(world.qc, inspection.id, {"checklist": checklist, **complete})
+
+
+def pass_inspection(world: World, product_id: int, kind: str = "pre_listing") -> Inspection:
+    return inspect(world, product_id, kind)
 
 
 def pass_review(world: World, product_id: int, scores: dict | None = None) -> None:

@@ -73,6 +73,19 @@ class ProductSnapshot:
     review_blockers: tuple[str, ...] = ()
     #: Why design iteration does not (yet) allow ``approve_design``; from workflows.design.
     design_blockers: tuple[str, ...] = ()
+    #: Listing gates (``list``): has the product passed selection review and design approval?
+    selection_passed: bool = False
+    design_approved: bool = False
+    #: Days since the last passed pre-listing inspection (None: none passed), and how recent
+    #: the category wants it.
+    prelisting_passed_days_ago: int | None = None
+    prelisting_valid_days: int = 90
+    #: Certificates the category requires that are missing or not valid on the listing date.
+    certificate_problems: tuple[str, ...] = ()
+    #: When the SKU cap is reached: the category's listed products, weakest first (labels).
+    weakest_listed: tuple[str, ...] = ()
+    #: Why ``resolve_watch``/``reinstate`` may not proceed; from workflows.capa.
+    watch_exit_blockers: tuple[str, ...] = ()
 
 
 Guard = Callable[[ProductSnapshot], list[str]]
@@ -119,8 +132,42 @@ def guard_supplier_not_eliminated(p: ProductSnapshot) -> list[str]:
 def guard_sku_cap(p: ProductSnapshot) -> list[str]:
     cap = p.category_sku_cap
     if cap is not None and p.category_slots_used >= cap:
-        return [f"sku_cap: the category already has {p.category_slots_used} of {cap} SKUs listed"]
+        message = f"sku_cap: the category already has {p.category_slots_used} of {cap} SKUs listed"
+        if p.weakest_listed:
+            message += "; delist one to make room (weakest first: " + \
+                "; ".join(p.weakest_listed) + ")"
+        return [message]
     return []
+
+
+def guard_selection_review(p: ProductSnapshot) -> list[str]:
+    if not p.selection_passed:
+        return ["selection_review: the product has not passed the selection review"]
+    return []
+
+
+def guard_design(p: ProductSnapshot) -> list[str]:
+    if not p.design_approved:
+        return ["design: the design has not been approved"]
+    return []
+
+
+def guard_prelisting_inspection(p: ProductSnapshot) -> list[str]:
+    days = p.prelisting_passed_days_ago
+    if days is None:
+        return ["inspection: no pre-listing inspection has passed"]
+    if days > p.prelisting_valid_days:
+        return [f"inspection: the last passed pre-listing inspection is {days} days old;"
+                f" the category accepts at most {p.prelisting_valid_days} days"]
+    return []
+
+
+def guard_certificates(p: ProductSnapshot) -> list[str]:
+    return [f"certificates: {problem}" for problem in p.certificate_problems]
+
+
+def guard_watch_exit(p: ProductSnapshot) -> list[str]:
+    return list(p.watch_exit_blockers)
 
 
 @dataclass(frozen=True)
@@ -176,13 +223,14 @@ TRANSITIONS: dict[str, Transition] = {
             ["sampling"],
             "listed",
             [SM],
-            guards=[guard_supplier_not_eliminated, guard_sku_cap],
+            guards=[guard_supplier_not_eliminated, guard_selection_review, guard_design,
+                    guard_prelisting_inspection, guard_certificates, guard_sku_cap],
         ),
         _t("put_on_watch", ["listed"], "under_watch", [QC, SM], reason=True),
-        _t("resolve_watch", ["under_watch"], "listed", [QC]),
+        _t("resolve_watch", ["under_watch"], "listed", [QC], guards=[guard_watch_exit]),
         _t("suspend", ["listed", "under_watch"], "suspended", [QC, SM], reason=True),
         _t("reinstate", ["suspended"], "listed", [SM], reason=True,
-           guards=[guard_supplier_not_eliminated]),
+           guards=[guard_supplier_not_eliminated, guard_watch_exit]),
         _t("delist", ["listed", "under_watch", "suspended"], "delisted", [SM],
            codes=DELIST_REASON_CODES),
         _t("relist", ["delisted"], "sampling", [SM], reason=True,

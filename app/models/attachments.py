@@ -10,7 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.base import utcnow
 
-ATTACHMENT_PURPOSES = ("proposal", "feedback", "revision")
+#: proposal material; design feedback and revision files (ref_id: the design round); QC purchase
+#: receipts (ref_id: the purchase), defect photos (ref_id: the defect) and corrective-action
+#: evidence (ref_id: the request).
+ATTACHMENT_PURPOSES = ("proposal", "feedback", "revision", "receipt", "defect_photo",
+                       "capa_evidence")
 
 
 class Attachment(db.Model):

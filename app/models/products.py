@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -39,6 +51,12 @@ class Product(db.Model):
     #: Written only by app.services.lifecycle.apply_transition (compare-and-set on version).
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Set by ``list``: the retail price and the launch date.
+    retail_price_cents: Mapped[int | None] = mapped_column(Integer)
+    launched_on: Mapped[date | None] = mapped_column(Date)
+    #: QC: a selection manager approved reduced inspection (ISO 2859-1 9.3.3 c).
+    reduced_inspection_approved: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                              server_default=false())
     state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import utcnow
+from workflows.inspection import DEFAULT_CHECKLIST
 
 SUPPLIER_STATUSES = ("prospective", "active", "probation", "eliminated")
 
@@ -68,6 +69,23 @@ class Category(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     #: Design iteration: the most rounds before a product must be approved or abandoned.
     max_design_rounds: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    #: QC: monthly sample-purchase budget in cents (None: no budget set).
+    qc_monthly_budget_cents: Mapped[int | None] = mapped_column(Integer)
+    #: QC: default AQL per defect class (0 = zero tolerance) and inspection level.
+    aql_critical: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    aql_major: Mapped[float] = mapped_column(Float, default=2.5, server_default="2.5")
+    aql_minor: Mapped[float] = mapped_column(Float, default=4.0, server_default="4")
+    inspection_level: Mapped[str] = mapped_column(String(4), default="II", server_default="II")
+    #: QC: the checklist inspectors work through (item keys or free labels).
+    qc_checklist: Mapped[list] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_CHECKLIST),
+        server_default='["appearance", "function", "safety", "packaging", "labelling"]')
+    #: Listing gate: a pre-listing inspection must have passed within this many days.
+    prelisting_valid_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    #: Listing gate: standard codes the supplier must hold a valid certificate for.
+    required_certificates: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    #: Corrective action requests are due this many days after they open.
+    capa_due_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     parent = relationship("Category", remote_side="Category.id", lazy="joined", join_depth=1)

@@ -18,6 +18,8 @@ import re
 import secrets
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -62,6 +64,8 @@ ACCEPT = ",".join([e for t in FILE_TYPES for e in t.accepted_extensions]
                   + [t.content_type for t in FILE_TYPES])
 #: Bytes needed from the start of a file to recognise every allowed type.
 _MAGIC_BYTES = 12
+#: Purposes whose files belong to a QC record and are only added through the QC service.
+RECORD_PURPOSES = frozenset({"receipt", "defect_photo", "capa_evidence"})
 #: Roles that may attach files to any product in any state.
 STAFF_UPLOADERS = {Role.ADMIN, Role.SELECTION_MANAGER, Role.DESIGNER}
 #: Roles that may remove any file.
@@ -166,6 +170,10 @@ def stored_path(attachment: Attachment) -> Path:
 
 def _attach_refusal(actor: User, product: Product, purpose: str, internal: bool):
     """Why ``actor`` may not attach such a file to ``product`` (an error to raise), or None."""
+    if purpose in RECORD_PURPOSES:
+        return ValidationFailed(f"purpose: {purpose} files are added with their record"
+                                " (purchase, defect or corrective action), not on their own",
+                                {"purpose": "added with its record"})
     if actor.role in STAFF_UPLOADERS:
         return None
     if actor.role != Role.SUPPLIER:
@@ -320,6 +328,65 @@ def _summary(attachment: Attachment) -> dict:
             "sha256": attachment.sha256, "size": attachment.size_bytes}
 
 
+@dataclass
+class StagedFile:
+    """An upload received and checked, waiting in its final folder for its row's transaction."""
+
+    name: str
+    tmp: Path
+    final: Path
+    kind: FileType
+    size: int
+    sha256: str
+
+    def discard(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+        self.final.unlink(missing_ok=True)
+
+
+def stage_file(data: bytes | bytearray | memoryview | BinaryIO, original_name: str) -> StagedFile:
+    """Receive one file (name, size and content checked); nothing is recorded yet."""
+    name = _checked_name(original_name)
+    token = secrets.token_hex(16)
+    folder = upload_root() / token[:2]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    tmp, kind, size, sha256 = _receive(data, name, folder)
+    return StagedFile(name, tmp, folder / f"{token}{kind.extension}", kind, size, sha256)
+
+
+@contextmanager
+def staged_files(files) -> Iterator[list[StagedFile]]:
+    """Stage every ``(data, name)`` of ``files``; whatever fails inside the block (the
+    transaction that records them included), every staged file is removed again."""
+    staged: list[StagedFile] = []
+    try:
+        for data, name in files or ():
+            staged.append(stage_file(data, name))
+        yield staged
+    except BaseException:
+        for item in staged:
+            item.discard()
+        raise
+
+
+def attach_staged(session, actor: User, product: Product, staged: StagedFile, purpose: str,
+                  ref_id: int | None = None, internal: bool = False) -> Attachment:
+    """Record a staged file inside the caller's write transaction (row, audit event) and move it
+    into place: the last step before the caller commits, so a committed row has its file."""
+    attachment = Attachment(
+        product_id=product.id, purpose=purpose, ref_id=ref_id, original_name=staged.name,
+        stored_name=staged.final.name, content_type=staged.kind.content_type,
+        size_bytes=staged.size, sha256=staged.sha256, internal=internal,
+        uploaded_by_id=actor.id,
+    )
+    session.add(attachment)
+    session.flush()
+    record_event(session, actor, "product", product.id, "attach",
+                 changes={"attachment": {"before": None, "after": _summary(attachment)}})
+    os.replace(staged.tmp, staged.final)
+    return attachment
+
+
 def store_attachment(
     actor: User,
     product_id: int,
@@ -331,43 +398,23 @@ def store_attachment(
 ) -> Attachment:
     """Check and store one uploaded file for a product the actor can see; audited ("attach").
 
-    Suppliers add proposal files to their own drafts; admins, selection managers and designers
-    add any file in any state; QC inspectors none. ``data`` is bytes or a binary file object
-    (a Werkzeug ``FileStorage`` works), read in chunks up to ``SIEVE_MAX_UPLOAD_BYTES``.
+    Suppliers add proposal files to their own drafts (and evidence to their open corrective
+    action requests); admins, selection managers and designers add any file in any state; QC
+    inspectors receipts and defect photos (through the QC service). ``data`` is bytes or a binary
+    file object (a Werkzeug ``FileStorage`` works), read in chunks up to
+    ``SIEVE_MAX_UPLOAD_BYTES``.
     """
     product = get_visible_product(actor, product_id)
     purpose, ref_id, internal = _clean_options(purpose, ref_id, internal)
     refusal = _attach_refusal(actor, product, purpose, internal)
     if refusal:
         raise refusal
-    name = _checked_name(original_name)
-
-    token = secrets.token_hex(16)
-    folder = upload_root() / token[:2]
-    folder.mkdir(mode=0o700, exist_ok=True)
-    tmp, kind, size, sha256 = _receive(data, name, folder)
-    final = folder / f"{token}{kind.extension}"
-    try:
-        with write_transaction() as session:
-            product = get_visible_product(actor, product_id)  # again: it may have moved on
-            refusal = _attach_refusal(actor, product, purpose, internal)
-            if refusal:
-                raise refusal
-            attachment = Attachment(
-                product_id=product.id, purpose=purpose, ref_id=ref_id, original_name=name,
-                stored_name=final.name, content_type=kind.content_type, size_bytes=size,
-                sha256=sha256, internal=internal, uploaded_by_id=actor.id,
-            )
-            session.add(attachment)
-            session.flush()
-            record_event(session, actor, "product", product.id, "attach",
-                         changes={"attachment": {"before": None, "after": _summary(attachment)}})
-            os.replace(tmp, final)  # last step before the commit: a committed row has its file
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
-        raise
-    return attachment
+    with staged_files([(data, original_name)]) as (staged,), write_transaction() as session:
+        product = get_visible_product(actor, product_id)  # again: it may have moved on
+        refusal = _attach_refusal(actor, product, purpose, internal)
+        if refusal:
+            raise refusal
+        return attach_staged(session, actor, product, staged, purpose, ref_id, internal)
 
 
 def list_attachments(actor: User, product_id: int, purpose: str | None = None) -> list[Attachment]:

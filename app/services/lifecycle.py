@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Category, Product, User
-from app.services import design, notifications, reviews
+from app.services import design, notifications, qc, reviews
 from app.services.audit import record_event
 from app.services.errors import StaleVersion, ValidationFailed
 from app.services.visibility import get_visible_product
@@ -35,9 +35,11 @@ def proposal_snapshot(product: Product) -> ProductSnapshot:
     )
 
 
-def snapshot(session: Session, product: Product, viewer: User | None = None) -> ProductSnapshot:
+def snapshot(session: Session, product: Product, viewer: User | None = None,
+             listing_on: date | None = None) -> ProductSnapshot:
     """Everything the guards look at. ``viewer``: review results are redacted for a reviewer who
-    has not submitted yet, so guard messages cannot leak the panel's scores."""
+    has not submitted yet, so guard messages cannot leak the panel's scores. ``listing_on``: the
+    launch date certificates must be valid on (default today)."""
     cap, used = None, 0
     if product.category_id is not None:
         cap = session.scalar(select(Category.sku_cap).where(Category.id == product.category_id))
@@ -48,6 +50,9 @@ def snapshot(session: Session, product: Product, viewer: User | None = None) -> 
                 Product.id != product.id,
             )
         )
+    weakest = ()
+    if product.state == State.SAMPLING and cap is not None and (used or 0) >= cap:
+        weakest = qc.weakest_listed(session, product.category_id)
     return replace(
         proposal_snapshot(product),
         supplier_status=product.supplier.status,
@@ -55,6 +60,9 @@ def snapshot(session: Session, product: Product, viewer: User | None = None) -> 
         category_slots_used=used or 0,
         review_blockers=reviews.acceptance_blockers(session, product, viewer),
         design_blockers=design.approve_design_blockers(session, product),
+        weakest_listed=weakest,
+        watch_exit_blockers=qc.watch_exit_blockers(session, product),
+        **qc.listing_facts(session, product, listing_on),
     )
 
 
@@ -82,15 +90,19 @@ def apply_transition(
     transition: str,
     reason: str | None = None,
     expected_version: int | None = None,
+    details: dict | None = None,
 ) -> Product:
     """Check role, ownership, source state, reason and guards; move the product; audit; commit.
+
+    ``details``: for ``list``, the retail price and launch date (``retail_price``,
+    ``launch_date``; defaults: the target price and today).
 
     The state change is a compare-and-set on ``version``: of two concurrent callers that read the
     same version, exactly one updates the row and the other gets Conflict with nothing changed.
     """
     with write_transaction() as session:
         product = transition_in_session(session, actor, product_id, transition, reason,
-                                        expected_version)
+                                        expected_version, details)
     session.refresh(product)
     return product
 
@@ -102,6 +114,7 @@ def transition_in_session(
     transition: str,
     reason: str | None = None,
     expected_version: int | None = None,
+    details: dict | None = None,
 ) -> Product:
     """``apply_transition`` inside a caller's write transaction (a design decision to abandon
     moves the product in the same transaction that closes the round)."""
@@ -115,8 +128,17 @@ def transition_in_session(
             f" (version {expected_version}, now {product.version})",
             {"current_version": product.version, "state": product.state},
         )
-    rule = lifecycle.check_transition(transition, snapshot(session, product, actor), actor.role,
-                                      reason)
+    if details and transition != "list":
+        raise ValidationFailed(f"details: {transition} takes no details",
+                               {"details": "only list takes details"})
+    listing = {}
+    if transition == "list":
+        rule = lifecycle.get_transition(transition)
+        if rule.allows_role(actor.role) and product.state in rule.sources:
+            listing = qc.clean_listing(product, details)
+    rule = lifecycle.check_transition(
+        transition, snapshot(session, product, actor, listing.get("launched_on")), actor.role,
+        reason)
     from_state, version = product.state, product.version
     now = datetime.now(UTC)
     result = session.execute(
@@ -127,6 +149,7 @@ def transition_in_session(
             version=version + 1,
             state_changed_at=now,
             updated_at=now,
+            **listing,
         )
         .execution_options(synchronize_session=False)
     )
@@ -141,7 +164,10 @@ def transition_in_session(
         from_state=from_state,
         to_state=rule.target.value,
         reason=reason,
-        changes={"state": {"before": from_state, "after": rule.target.value}},
+        changes={"state": {"before": from_state, "after": rule.target.value},
+                 **{key: {"before": None, "after": value.isoformat()
+                          if isinstance(value, date) else value}
+                    for key, value in listing.items()}},
     )
     if from_state == State.IN_DESIGN and rule.target != State.SAMPLING:
         design.close_round_on_exit(session, actor, product, transition, reason)

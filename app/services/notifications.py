@@ -31,7 +31,7 @@ from app.models.base import MAX_ID
 from app.services.errors import ValidationFailed
 from workflows.lifecycle import TRANSITIONS
 
-KINDS = ("submission", "decision", "feedback", "revision")
+KINDS = ("submission", "decision", "feedback", "revision", "corrective_action")
 
 #: Lifecycle transitions that are a staff decision the product's supplier hears of.
 #: ``abandon`` only counts when staff apply it (a supplier abandoning knows it did).
@@ -166,6 +166,39 @@ def on_round_decision(session: Session, actor, design_round) -> None:
         message += f" Reason: {reason}"
     _notify(session, _supplier_user_ids(session, product.supplier_id), "decision", product.id,
             message, params, actor=actor)
+
+
+def on_corrective_action(session: Session, actor, product, request, event: str) -> None:
+    """A corrective action request was opened, submitted, returned, closed or escalated.
+
+    The supplier hears of every staff move; QC inspectors and selection managers of the
+    supplier's submission; selection managers of an escalation (a delisting proposal).
+    """
+    params = {**_product_params(product), "capa_id": request.id, "event": event,
+              "due_on": request.due_on.isoformat()}
+    name = product.display_name
+    if event == "submitted":
+        _notify(session, _staff_ids(session, ["qc_inspector", "selection_manager"]),
+                "corrective_action", product.id,
+                f"Corrective action #{request.id} on {name} was answered by the supplier.",
+                params, actor=actor)
+        return
+    message = {
+        "opened": f"Corrective action #{request.id} opened on {name}: answer by"
+                  f" {request.due_on.isoformat()}.",
+        "returned": f"Corrective action #{request.id} on {name} was returned to you:"
+                    f" {request.return_reason or ''}",
+        "closed": f"Corrective action #{request.id} on {name} was closed.",
+        "escalated": f"Corrective action #{request.id} on {name} was escalated to the"
+                     " selection managers.",
+    }[event]
+    _notify(session, _supplier_user_ids(session, product.supplier_id), "corrective_action",
+            product.id, message, params, actor=actor)
+    if event == "escalated":
+        _notify(session, _staff_ids(session, ["selection_manager"]), "corrective_action",
+                product.id, f"Corrective action #{request.id} on {name} was escalated:"
+                f" {request.escalation_reason or ''} (a delisting proposal).", params,
+                actor=actor)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ def test_concurrent_listings_never_exceed_the_sku_cap(app, world):
 
     category = registry.create_category(None, {"name": "One slot", "sku_cap": 1})
     candidates = [factories.make_product(world, "sampling", category=category) for _ in range(8)]
+    for candidate in candidates:  # every gate but the cap is open
+        factories.pass_inspection(world, candidate.id, "pre_listing")
     manager_id = world.manager.id
     barrier = threading.Barrier(len(candidates))
     outcomes: list[str] = []
@@ -114,8 +116,9 @@ def test_concurrent_listings_never_exceed_the_sku_cap(app, world):
             try:
                 lifecycle.apply_transition(actor, pid, "list")
                 outcome = "listed"
-            except GuardBlocked:
-                outcome = "blocked"
+            except GuardBlocked as blocked:
+                outcome = "blocked" if all(r.startswith("sku_cap:") for r in blocked.reasons) \
+                    else f"blocked by {blocked.reasons}"
             except Exception as error:  # noqa: BLE001
                 outcome = f"error: {error!r}"
             finally:
