@@ -24,6 +24,7 @@ categories_cli = AppGroup("categories", help="Manage categories.")
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 products_cli = AppGroup("products", help="Work with products.")
+sampling_cli = AppGroup("sampling", help="ISO 2859-1 sampling plans.")
 
 
 def _fail(error: Exception) -> None:
@@ -130,17 +131,43 @@ def audit_verify():
 @click.option("--as", "email", required=True, help="Email of the user acting.")
 @click.option("--reason")
 @click.option("--version", "expected_version", type=int, help="Fail unless at this version.")
+@click.option("--retail-price", help="list: the retail price (default: the target price).")
+@click.option("--launch-date", help="list: the launch date, YYYY-MM-DD (default: today).")
 @needs_schema
-def products_transition(product_id, transition, email, reason, expected_version):
+def products_transition(product_id, transition, email, reason, expected_version, retail_price,
+                        launch_date):
     """Apply TRANSITION to a product as a given user."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
     if user is None:
         _fail(ServiceError(f"--as: no user {email}"))
     try:
-        product = lifecycle.apply_transition(user, product_id, transition, reason, expected_version)
+        details = {k: v for k, v in (("retail_price", retail_price),
+                                     ("launch_date", launch_date)) if v is not None}
+        product = lifecycle.apply_transition(user, product_id, transition, reason,
+                                             expected_version, details or None)
     except (ServiceError, LifecycleError) as error:
         _fail(error)
     click.echo(f"product {product.id}: {product.state} (version {product.version})")
+
+
+@sampling_cli.command("plan")
+@click.option("--lot-size", required=True, type=int, help="Items in the lot.")
+@click.option("--aql", required=True, help="An AQL of the ISO 2859-1 series, e.g. 2.5.")
+@click.option("--level", default="II", show_default=True, help="S-1 ... S-4, I, II, III.")
+@click.option("--severity", default="normal", show_default=True,
+              help="normal, tightened or reduced.")
+def sampling_plan(lot_size, aql, level, severity):
+    """Print the ISO 2859-1:1999 single sampling plan for a lot."""
+    from workflows.sampling import SamplingError, plan
+
+    try:
+        p = plan(lot_size, aql, level, severity)
+    except SamplingError as error:
+        _fail(error)
+    arrow = "" if p.effective_letter == p.code_letter else f" -> {p.effective_letter} (arrow)"
+    click.echo(f"lot {p.lot_size}, level {p.level}, {p.severity}, AQL {p.aql:g}:"
+               f" code letter {p.code_letter}{arrow}, sample {p.sample_size}"
+               f"{' (whole lot)' if p.inspect_whole_lot else ''}, Ac {p.accept}, Re {p.reject}")
 
 
 @click.command("seed-demo")
@@ -153,6 +180,7 @@ def seed_demo(reset):
 
 
 def register(app: Flask) -> None:
-    for group in (suppliers_cli, categories_cli, users_cli, audit_cli, products_cli):
+    for group in (suppliers_cli, categories_cli, users_cli, audit_cli, products_cli,
+                  sampling_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed_demo)

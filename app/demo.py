@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import User
-from app.services import accounts, design, lifecycle, products, registry, reviews
+from app.models import CorrectiveAction, Product, User
+from app.services import accounts, design, lifecycle, products, qc, registry, reviews
+from workflows.inspection import sample_to_draw
 
 DEMO_PASSWORD = "sieve-demo-2026"
 
@@ -29,13 +30,14 @@ SUPPLIERS = [
     ("义乌小商品贸易公司", "Yiwu Small Goods Trading", "浙江 Zhejiang", "eliminated"),
 ]
 
+#: (name, Chinese name, SKU cap, monthly QC budget in CNY)
 CATEGORIES = [
-    ("Small kitchen appliances", "厨房小电", 6),
-    ("Bedding", "床品", 6),
-    ("Cookware", "锅具", 5),
-    ("Lighting", "照明", 6),
-    ("Outdoor", "户外", 5),
-    ("Storage", "收纳", 6),
+    ("Small kitchen appliances", "厨房小电", 6, "20000.00"),
+    ("Bedding", "床品", 6, "12000.00"),
+    ("Cookware", "锅具", 5, "8000.00"),
+    ("Lighting", "照明", 6, "6000.00"),
+    ("Outdoor", "户外", 5, "10000.00"),
+    ("Storage", "收纳", 6, "3000.00"),
 ]
 
 PRODUCT_NAMES = [
@@ -118,8 +120,9 @@ def seed(reset: bool = False, echo=print) -> None:
     ]
     categories = [
         registry.create_category(None, {"name": n, "name_zh": zh, "sku_cap": cap,
-                                        "selection_threshold": 3.5})
-        for n, zh, cap in CATEGORIES
+                                        "selection_threshold": 3.5,
+                                        "qc_monthly_budget": budget})
+        for n, zh, cap, budget in CATEGORIES
     ]
     users = {}
     for email, role, supplier_name in USERS:
@@ -187,11 +190,81 @@ def _seed_products(suppliers, categories, users) -> None:
                 design.review_item(managers["designer"], item_id, resolved=True)
                 design.decide_round(managers["designer"], product.id, "approve",
                                     "Design approved for sampling")
+            if transition in INSPECTED:
+                _seed_inspection(product.id, managers, owner, transition, n)
+                continue
+            if transition == "list":
+                _seed_inspection(product.id, managers, owner, "pass_pre_listing", n)
             role = ACTOR_FOR.get(transition, "selection_manager")
             actor = owner if role == "supplier" else managers[role]
             lifecycle.apply_transition(actor, product.id, transition, REASONS.get(transition))
+        if state == "listed" and n % 2 == 0:
+            _seed_inspection(product.id, managers, owner, "pass_routine", n)
         if state == "in_design":
             _seed_design_round(product.id, owner, managers["designer"], answered=n % 2 == 0)
+
+
+#: Transitions the demo reaches through an inspection's verdict instead of a manual decision.
+INSPECTED = {"fail_sampling", "put_on_watch", "suspend", "resolve_watch"}
+_purchases = iter(range(1, 10_000))
+
+
+def _buy_and_inspect(product_id, qc_user, kind, n, defects=(), level="S-3", lot_size=500):
+    """A sample purchase sized to the plan, inspected with ``defects`` ((class, count, text))."""
+    product = db.session.get(Product, product_id)
+    severity, _why = qc.severity_for(db.session, product, kind)
+    plans = qc.preview_plans(product.category, lot_size, level, severity=severity)
+    k = next(_purchases)
+    channel = ("platform", "other_marketplace", "offline_store")[k % 3]
+    store = {"platform": "Sieve 自营", "other_marketplace": "天猫 Tmall",
+             "offline_store": "永辉超市 Yonghui"}[channel]
+    purchase = qc.create_purchase(qc_user, product_id, {
+        "kind": kind, "channel": channel, "store_name": store, "order_number": f"DEMO-{k:05d}",
+        "purchased_on": (date.today() - timedelta(days=k % 20)).isoformat(),
+        "quantity": sample_to_draw(plans),
+        "unit_price": f"{(product.target_price_cents or 9900) / 100:.2f}",
+        "batch_code": f"LOT-{n:03d}-{k % 7}", "notes": "Bought as a regular customer"})
+    inspection = qc.open_inspection(qc_user, purchase.id, {"lot_size": lot_size, "level": level})
+    for defect_class, count, text in defects:
+        qc.add_defect(qc_user, inspection.id, {"defect_class": defect_class, "count": count,
+                                               "description": text})
+    checklist = {c["item"]: ("fail" if defects and c["item"] == "function" else "pass")
+                 for c in inspection.checklist}
+    return qc.complete_inspection(qc_user, inspection.id, {
+        "checklist": checklist, "production_steady": True,
+        "summary": "抽检结论见各缺陷记录 / see the defects logged",
+        "internal_notes": "内部：供应商上次整改拖延 / internal: supplier was slow last time"})
+
+
+def _seed_inspection(product_id, managers, owner, what, n) -> None:
+    qc_user = managers["qc_inspector"]
+    if what == "pass_pre_listing":
+        _buy_and_inspect(product_id, qc_user, "pre_listing", n,
+                         [("minor", 1, "外箱轻微压痕 / carton slightly dented")])
+    elif what == "pass_routine":
+        _buy_and_inspect(product_id, qc_user, "routine", n)
+    elif what == "fail_sampling":
+        _buy_and_inspect(product_id, qc_user, "pre_listing", n,
+                         [("major", 2, "壶盖密封圈漏水 / lid seal leaks")])
+    elif what == "put_on_watch":
+        _buy_and_inspect(product_id, qc_user, "routine", n,
+                         [("major", 2, "开关接触不良 / switch contact intermittent")])
+    elif what == "suspend":
+        _buy_and_inspect(product_id, qc_user, "routine", n,
+                         [("critical", 1, "插头插脚松动 / plug pins loose (shock hazard)")])
+    elif what == "resolve_watch":
+        request = db.session.scalars(select(CorrectiveAction).where(
+            CorrectiveAction.product_id == product_id, CorrectiveAction.status == "open")).first()
+        qc.answer_capa(owner, request.id, {
+            "containment": "冻结库存 2,000 件并全检 / 2,000 units in stock held and sorted",
+            "root_cause": "开关供应商更换了弹片材料 / switch vendor changed the spring alloy",
+            "corrective_action": "恢复原材料并加严来料检验 / original alloy, tightened incoming QC",
+            "preventive_action": "关键件变更须经 Sieve 批准 / key-part changes need approval",
+        }, submit=True)
+        _buy_and_inspect(product_id, qc_user, "follow_up", n)
+        qc.review_capa(qc_user, request.id, "close")
+        lifecycle.apply_transition(qc_user, product_id, "resolve_watch",
+                                   "Follow-up inspection passed; corrective action closed")
 
 
 def _seed_design_round(product_id, owner, designer, answered: bool) -> None:

@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     from app.design import bp as design_bp
     from app.notifications import bp as notifications_bp
     from app.portal import bp as portal_bp
+    from app.qc import bp as qc_bp
     from app.registry import bp as registry_bp
     from app.review import bp as review_bp
 
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(design_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(qc_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)

@@ -77,6 +77,19 @@ ACTION_LABELS = {
     "decide_round": _l("Design round closed"),
     "attach": _l("File attached"),
     "detach": _l("File removed"),
+    "log_purchase": _l("Sample purchase logged"),
+    "reimbursement": _l("Reimbursement updated"),
+    "approve_reduced_inspection": _l("Reduced inspection approval changed"),
+    "open_inspection": _l("Inspection started"),
+    "log_defect": _l("Defect logged"),
+    "remove_defect": _l("Defect removed"),
+    "complete_inspection": _l("Inspection completed"),
+    "open_corrective_action": _l("Corrective action opened"),
+    "answer_corrective_action": _l("Corrective action answered"),
+    "submit_corrective_action": _l("Corrective action submitted"),
+    "close_corrective_action": _l("Corrective action closed"),
+    "return_corrective_action": _l("Corrective action returned"),
+    "escalate_corrective_action": _l("Corrective action escalated"),
     **TRANSITION_LABELS,
 }
 
@@ -113,6 +126,59 @@ ROUND_STATUS_LABELS = {
     "revision_submitted": _l("revision submitted: waiting for the reviewers"),
     "closed": _l("closed"),
 }
+
+# --- quality control ---------------------------------------------------------------------------
+
+PURCHASE_KIND_LABELS = {
+    "pre_listing": _l("Pre-listing"),
+    "routine": _l("Routine"),
+    "follow_up": _l("Follow-up"),
+    "complaint": _l("Complaint-triggered"),
+}
+CHANNEL_LABELS = {
+    "platform": _l("This platform"),
+    "other_marketplace": _l("Another marketplace"),
+    "offline_store": _l("Offline store"),
+}
+DEFECT_CLASS_LABELS = {"critical": _l("Critical defect"), "major": _l("Major defect"),
+                       "minor": _l("Minor defect")}
+DEFECT_CLASS_COLOURS = {"critical": "danger", "major": "warning", "minor": "secondary"}
+CAPA_STATUS_LABELS = {
+    "open": _l("Open: waiting for the supplier"),
+    "submitted": _l("Submitted: waiting for QC"),
+    "returned": _l("Returned to the supplier"),
+    "closed": _l("Closed"),
+    "escalated": _l("Escalated"),
+}
+CAPA_STATUS_COLOURS = {"open": "warning", "submitted": "info", "returned": "warning",
+                       "closed": "success", "escalated": "danger"}
+#: ISO 2859-1 inspection severities (not the design feedback severities above).
+INSPECTION_SEVERITY_LABELS = {
+    "normal": _l("Normal inspection"),
+    "tightened": _l("Tightened inspection"),
+    "reduced": _l("Reduced inspection"),
+}
+INSPECTION_SEVERITY_COLOURS = {"normal": "secondary", "tightened": "warning",
+                               "reduced": "success"}
+CHECK_RESULT_LABELS = {"pass": _l("Pass"), "fail": _l("Fail"), "na": _l("Not applicable")}
+#: The default checklist's items; a category's own items are shown as written.
+CHECKLIST_LABELS = {
+    "appearance": _l("Appearance"),
+    "function": _l("Function"),
+    "safety": _l("Safety"),
+    "packaging": _l("Packaging"),
+    "labelling": _l("Labelling"),
+}
+REIMBURSEMENT_LABELS = {"submitted": _l("Submitted"), "approved": _l("Approved"),
+                        "paid": _l("Paid")}
+VERDICT_LABELS = {"accepted": _l("Lot accepted"), "rejected": _l("Lot rejected")}
+VERDICT_COLOURS = {"accepted": "success", "rejected": "danger"}
+INSPECTION_STATUS_LABELS = {"open": _l("In progress"), "completed": _l("Completed")}
+
+
+def checklist_label(item: str) -> str:
+    return str(CHECKLIST_LABELS.get(item, item))
+
 
 STATE_COLOURS = {
     "draft": "secondary", "proposed": "info", "in_review": "primary", "rejected": "dark",
@@ -190,6 +256,22 @@ def template_globals() -> dict:
         "DECISION_LABELS": DECISION_LABELS,
         "ITEM_STATUS_LABELS": ITEM_STATUS_LABELS,
         "ROUND_STATUS_LABELS": ROUND_STATUS_LABELS,
+        "PURCHASE_KIND_LABELS": PURCHASE_KIND_LABELS,
+        "CHANNEL_LABELS": CHANNEL_LABELS,
+        "DEFECT_CLASS_LABELS": DEFECT_CLASS_LABELS,
+        "DEFECT_CLASS_COLOURS": DEFECT_CLASS_COLOURS,
+        "CAPA_STATUS_LABELS": CAPA_STATUS_LABELS,
+        "CAPA_STATUS_COLOURS": CAPA_STATUS_COLOURS,
+        "INSPECTION_SEVERITY_LABELS": INSPECTION_SEVERITY_LABELS,
+        "INSPECTION_SEVERITY_COLOURS": INSPECTION_SEVERITY_COLOURS,
+        "CHECK_RESULT_LABELS": CHECK_RESULT_LABELS,
+        "REIMBURSEMENT_LABELS": REIMBURSEMENT_LABELS,
+        "VERDICT_LABELS": VERDICT_LABELS,
+        "VERDICT_COLOURS": VERDICT_COLOURS,
+        "INSPECTION_STATUS_LABELS": INSPECTION_STATUS_LABELS,
+        "checklist_label": checklist_label,
+        "is_qc_staff": lambda: current_user.is_authenticated
+        and current_user.role in ("admin", "qc_inspector", "selection_manager"),
         "money": money,
         "current_language": current_language,
         "languages": lambda: current_app.config["SIEVE_LANGUAGES"],

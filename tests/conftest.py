@@ -117,6 +117,14 @@ def app(database_url):
 
 
 @pytest.fixture
+def upload_dir(app, tmp_path) -> Path:
+    """A fresh upload folder for the test, so it can count the files left behind."""
+    path = tmp_path / "uploads"
+    app.config["SIEVE_UPLOAD_DIR"] = str(path)
+    return path
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
 
-from datetime import date
+from flask import current_app
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Category, Inspection, Product, Supplier, User
+from app.models import (
+    Attachment,
+    AuditEvent,
+    Category,
+    CorrectiveAction,
+    Inspection,
+    InspectionDefect,
+    Notification,
+    Product,
+    SamplePurchase,
+    Supplier,
+    User,
+)
 from app.services import accounts, design, lifecycle, products, qc, registry, reviews
 from workflows.inspection import sample_to_draw
 from workflows.lifecycle import State, path_to
@@ -110,24 +125,59 @@ def approve_design_round(world: World, product_id: int, supplier=None) -> None:
     design.decide_round(world.manager, product_id, "approve", "ready for sampling")
 
 
+#: The smallest files the upload checks accept: a 1x1 PNG and a one-page PDF.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
+       b"\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc8!'\x07\x00\x02\xb6\x01\x054\xa6u"
+       b"\xaa\x00\x00\x00\x00IEND\xaeB`\x82")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def today() -> date:
+    """Today as the services see it (UTC)."""
+    return datetime.now(UTC).date()
+
+
+def purchase_data(kind: str, **fields) -> dict:
+    """A valid purchase form for ``kind`` (a fresh order number each time)."""
+    n = next(_counter)
+    return {"kind": kind, "channel": "platform", "store_name": "Sieve Mall",
+            "order_number": f"SO-{n:06d}", "purchased_on": today().isoformat(),
+            "quantity": 20, "unit_price": "10.00", **fields}
+
+
+def buy(world: World, product_id: int, kind: str, quantity: int | None = None,
+        lot_size: int = 50, **fields):
+    """A sample purchase by the QC inspector; ``quantity`` defaults to the sample the plan of
+    a ``lot_size`` lot needs at the product's current severity."""
+    if quantity is None:
+        product = db.session.get(Product, product_id)
+        severity, _why = qc.severity_for(db.session, product, kind)
+        quantity = sample_to_draw(qc.preview_plans(product.category, lot_size,
+                                                   severity=severity))
+    return qc.create_purchase(world.qc, product_id,
+                              purchase_data(kind, quantity=quantity, **fields))
+
+
+def open_inspection(world: World, product_id: int, kind: str, lot_size: int = 50) -> Inspection:
+    purchase = buy(world, product_id, kind, lot_size=lot_size)
+    return qc.open_inspection(world.qc, purchase.id, {"lot_size": lot_size})
+
+
+def complete(world: World, inspection: Inspection, **fields) -> Inspection:
+    """Complete an open inspection with every checklist item passed."""
+    checklist = {c["item"]: "pass" for c in inspection.checklist}
+    return qc.complete_inspection(world.qc, inspection.id, {"checklist": checklist, **fields})
+
+
 def inspect(world: World, product_id: int, kind: str, defects: dict | None = None,
-            lot_size: int = 50, **complete) -> Inspection:
+            lot_size: int = 50, **fields) -> Inspection:
     """A sample purchase of ``kind`` and its completed inspection by the QC inspector, with
     ``defects`` ({class: count}) logged; the purchase buys exactly the sample the plan needs."""
-    product = db.session.get(Product, product_id)
-    severity, _why = qc.severity_for(db.session, product, kind)
-    plans = qc.preview_plans(product.category, lot_size, severity=severity)
-    n = next(_counter)
-    purchase = qc.create_purchase(world.qc, product_id, {
-        "kind": kind, "channel": "platform", "store_name": "Sieve Mall", "order_number":
-        f"SO-{n:06d}", "purchased_on": date.today().isoformat(),
-        "quantity": sample_to_draw(plans), "unit_price": "10.00"})
-    inspection = qc.open_inspection(world.qc, purchase.id, {"lot_size": lot_size})
+    inspection = open_inspection(world, product_id, kind, lot_size)
     for defect_class, count in (defects or {}).items():
         qc.add_defect(world.qc, inspection.id, {"defect_class": defect_class, "count": count,
                                                 "description": f"{defect_class} defect"})
-    checklist = {c["item"]: "pass" for c in inspection.checklist}
-    return qc.complete_inspection(world.qc, inspection.id, {"checklist": checklist, **complete})
+    return complete(world, inspection, **fields)
 
 
 def pass_inspection(world: World, product_id: int, kind: str = "pre_listing") -> Inspection:
@@ -138,3 +188,20 @@ def pass_review(world: World, product_id: int, scores: dict | None = None) -> No
     """Two passing reviews (the default scorecard wants two), by the manager and the admin."""
     for reviewer in (world.manager, world.admin):
         reviews.submit_review(reviewer, product_id, dict(scores or GOOD_SCORES))
+
+
+def uploaded_files() -> list:
+    """Every file under the test app's upload folder, temporary ones included."""
+    folder = Path(current_app.config["SIEVE_UPLOAD_DIR"])
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def stored_counts() -> dict[str, int]:
+    """Rows of every QC table, audit events, attachments and uploaded files: to show a refused
+    use case stored nothing."""
+    db.session.rollback()
+    counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+              for model in (SamplePurchase, Inspection, InspectionDefect, CorrectiveAction,
+                            Attachment, AuditEvent, Notification, Product)}
+    counts["files"] = len(uploaded_files())
+    return counts

@@ -74,6 +74,8 @@ class ClassPlan:
 
 def check_aql(value: object, field: str) -> float:
     """An AQL from the ISO series, or 0 for zero tolerance."""
+    if isinstance(value, bool):
+        raise InspectionError(field, f"must be a number from the AQL series, got {value!r}")
     if isinstance(value, str):
         value = value.strip()
     try:
@@ -166,6 +168,10 @@ def check_count(value: object, field: str) -> int:
 
 def evaluate(plans: tuple[ClassPlan, ...], counts: Mapping[str, int]) -> Verdict:
     """The verdict for the nonconforming items found per class (missing classes count 0)."""
+    unknown = sorted(set(counts) - {p.defect_class for p in plans}, key=str)
+    if unknown:
+        raise InspectionError(f"defects.{unknown[0]}",
+                              f"unknown defect class; one of {', '.join(DEFECT_CLASSES)}")
     results = []
     for p in plans:
         found = check_count(counts.get(p.defect_class, 0), f"defects.{p.defect_class}")

@@ -76,8 +76,8 @@ class ProductSnapshot:
     #: Listing gates (``list``): has the product passed selection review and design approval?
     selection_passed: bool = False
     design_approved: bool = False
-    #: Days since the last passed pre-listing inspection (None: none passed), and how recent
-    #: the category wants it.
+    #: Days since the last pre-listing inspection that passed while the product has been in
+    #: sampling (None: none passed), and how recent the category wants it.
     prelisting_passed_days_ago: int | None = None
     prelisting_valid_days: int = 90
     #: Certificates the category requires that are missing or not valid on the listing date.
@@ -155,7 +155,8 @@ def guard_design(p: ProductSnapshot) -> list[str]:
 def guard_prelisting_inspection(p: ProductSnapshot) -> list[str]:
     days = p.prelisting_passed_days_ago
     if days is None:
-        return ["inspection: no pre-listing inspection has passed"]
+        return ["inspection: no pre-listing inspection has passed since the product entered"
+                " sampling"]
     if days > p.prelisting_valid_days:
         return [f"inspection: the last passed pre-listing inspection is {days} days old;"
                 f" the category accepts at most {p.prelisting_valid_days} days"]

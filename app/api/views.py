@@ -105,9 +105,12 @@ def transition_product(product_id: int):
     version = body.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         errors["version"] = "must be an integer"
+    details = body.get("details")
+    if details is not None and not isinstance(details, dict):
+        errors["details"] = "must be an object (list: retail_price, launch_date)"
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
-    product = lifecycle.apply_transition(g.api_user, product_id, name, reason, version)
+    product = lifecycle.apply_transition(g.api_user, product_id, name, reason, version, details)
     allowed = lifecycle.available_transitions(db.session, g.api_user, product)
     return jsonify(product_json(product, allowed))
 

@@ -24,7 +24,9 @@ from app.ui import user_message
 FILE_CSP = "default-src 'none'"
 
 PURPOSE_LABELS = {"proposal": _l("Proposal"), "feedback": _l("Feedback"),
-                  "revision": _l("Revision")}
+                  "revision": _l("Revision"), "receipt": _l("Purchase receipt"),
+                  "defect_photo": _l("Defect photo"),
+                  "capa_evidence": _l("Corrective action evidence")}
 
 
 class AttachmentForm(FlaskForm):

@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -35,7 +43,17 @@ class TransitionForm(FlaskForm):
     transition = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    # ``list`` only: the retail price (default: the target price) and the launch date.
+    retail_price = StringField(_l("Retail price"), validators=[Optional(), Length(max=20)])
+    launch_date = DateField(_l("Launch date"), validators=[Optional()])
     submit = SubmitField()
+
+    def listing_details(self) -> dict | None:
+        """The ``details`` of apply_transition: only ``list`` takes them."""
+        if self.transition.data != "list":
+            return None
+        return {"retail_price": self.retail_price.data or None,
+                "launch_date": self.launch_date.data}
 
 
 #: The keys each line of a list textarea fills, in order ("|" separates them).

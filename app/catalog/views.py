@@ -15,10 +15,12 @@ from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product, Supplier
 from app.models.base import MAX_ID
+from app.qc.views import qc_context
 from app.review.forms import review_form_class
 from app.services import design as design_service
 from app.services import lifecycle as lifecycle_service
 from app.services import products as product_service
+from app.services import qc as qc_service
 from app.services import reviews, scorecards
 from app.services.audit import decoded_changes
 from app.services.errors import NotFound, ServiceError
@@ -69,8 +71,10 @@ def board():
         ).all()
         columns.append({"state": state.value, "count": counts.get(state.value, 0), "cards": cards})
     in_design = [c.id for col in columns if col["state"] == State.IN_DESIGN for c in col["cards"]]
+    shown = [c.id for col in columns for c in col["cards"]]
     return render_template("catalog/board.html", columns=columns, total=sum(counts.values()),
-                           stale=design_service.stale_product_ids(db.session, in_design))
+                           stale=design_service.stale_product_ids(db.session, in_design),
+                           overdue=qc_service.overdue_product_ids(db.session, shown))
 
 
 def _filtered_products():
@@ -115,6 +119,7 @@ def product_detail(product_id: int):
     return render_template(
         "catalog/product.html", product=product, transitions=transitions,
         panel=panel, criteria=criteria, **attachment_context(product), **design_context(product),
+        **qc_context(product),
         review_form=review_form_class(criteria)() if panel.can_submit else None,
         events=[(e, decoded_changes(e)) for e in events],
         form_for=lambda t: TransitionForm(transition=t["name"], version=product.version),
@@ -132,7 +137,8 @@ def product_transition(product_id: int):
         return redirect(url_for("catalog.product_detail", product_id=product_id))
     try:
         lifecycle_service.apply_transition(
-            _user(), product_id, form.transition.data, form.reason.data, form.version.data
+            _user(), product_id, form.transition.data, form.reason.data, form.version.data,
+            form.listing_details(),
         )
     except NotFound:
         abort(404)

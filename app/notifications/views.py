@@ -23,6 +23,7 @@ KIND_LABELS = {
     "decision": _l("Decision"),
     "feedback": _l("Feedback"),
     "revision": _l("Revision"),
+    "corrective_action": _l("Corrective action"),
 }
 
 
@@ -63,7 +64,29 @@ def notification_text(notification: Notification) -> str:
     if kind == "revision" and p.get("round") is not None:
         return _("Revision submitted for design round %(round)s of %(product)s.",
                  round=p["round"], product=product)
+    if kind == "corrective_action" and p.get("capa_id") is not None:
+        return _corrective_action_text(p, product)
     return notification.message
+
+
+def _corrective_action_text(p: dict, product: str) -> str:
+    number, event = p["capa_id"], p.get("event")
+    if event == "opened":
+        return _("Corrective action #%(number)s opened on %(product)s: answer by %(due)s.",
+                 number=number, product=product, due=p.get("due_on") or "—")
+    if event == "submitted":
+        return _("Corrective action #%(number)s on %(product)s was answered by the supplier.",
+                 number=number, product=product)
+    if event == "returned":
+        return _("Corrective action #%(number)s on %(product)s was returned to you.",
+                 number=number, product=product)
+    if event == "closed":
+        return _("Corrective action #%(number)s on %(product)s was closed.", number=number,
+                 product=product)
+    if event == "escalated":
+        return _("Corrective action #%(number)s on %(product)s was escalated to the selection"
+                 " managers.", number=number, product=product)
+    return _("Corrective action #%(number)s on %(product)s.", number=number, product=product)
 
 
 def notification_reason(notification: Notification) -> str | None:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.portal import bp
-from app.services.portal import supplier_overview
+from app.services.portal import supplier_overview, supplier_quality
 
 NEXT_STEPS = {
     "complete_proposal": _l("Complete the proposal and submit it."),
@@ -33,4 +33,5 @@ def portal():
     if not user.is_supplier:
         abort(404)
     rows = supplier_overview(user, date.today())
-    return render_template("portal/index.html", rows=rows, next_steps=NEXT_STEPS)
+    return render_template("portal/index.html", rows=rows, next_steps=NEXT_STEPS,
+                           quality=supplier_quality(user))

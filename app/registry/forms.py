@@ -13,6 +13,28 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from app.forms import select_choices
+from workflows.inspection import DEFAULT_AQLS
+from workflows.sampling import AQL_SERIES, LEVELS
+
+
+def aql_text(value) -> str:
+    """An AQL as the select's option value: 2.5 -> "2.5", 0.0 -> "0", 1.0 -> "1"."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def aql_choices() -> list:
+    """0 (zero tolerance) and the ISO 2859-1 AQL series."""
+    return select_choices([("0", _l("0 (zero tolerance: any defect rejects)"))]
+                          + [(aql_text(a), aql_text(a)) for a in AQL_SERIES])
+
+
+def level_choices() -> list:
+    return select_choices((level, level) for level in LEVELS)
+
 
 class SupplierForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -44,4 +66,34 @@ class CategoryForm(FlaskForm):
     max_design_rounds = IntegerField(_l("Maximum design rounds"),
                                      validators=[DataRequired(), NumberRange(1, 50)], default=5)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    # QC settings. The list fields are not named like the columns, so that ``obj=category``
+    # leaves them to the view, which fills them one item per line.
+    qc_monthly_budget = StringField(_l("Monthly QC budget (CNY)"),
+                                    description=_l("Sample purchases per month; empty: no budget"),
+                                    validators=[Optional(), Length(max=20)])
+    aql_critical = SelectField(_l("AQL, critical defects"), coerce=aql_text,
+                               default=aql_text(DEFAULT_AQLS["critical"]))
+    aql_major = SelectField(_l("AQL, major defects"), coerce=aql_text,
+                            default=aql_text(DEFAULT_AQLS["major"]))
+    aql_minor = SelectField(_l("AQL, minor defects"), coerce=aql_text,
+                            default=aql_text(DEFAULT_AQLS["minor"]))
+    inspection_level = SelectField(_l("Inspection level"), default="II")
+    checklist_text = TextAreaField(
+        _l("Inspection checklist"), description=_l("One item per line, e.g. appearance"),
+        validators=[Optional(), Length(max=5000)])
+    prelisting_valid_days = IntegerField(
+        _l("Pre-listing inspection valid for (days)"), default=90,
+        validators=[Optional(), NumberRange(1, 3650)])
+    certificates_text = TextAreaField(
+        _l("Required certificates"),
+        description=_l("Standard codes, one per line, e.g. GB 4706.1-2005"),
+        validators=[Optional(), Length(max=5000)])
+    capa_due_days = IntegerField(_l("Corrective actions due after (days)"), default=14,
+                                 validators=[Optional(), NumberRange(1, 365)])
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("aql_critical", "aql_major", "aql_minor"):
+            self[name].choices = aql_choices()
+        self.inspection_level.choices = level_choices()

@@ -16,7 +16,8 @@ from app.registry.forms import CategoryForm, CertificateForm, SupplierForm
 from app.services import registry
 from app.services.errors import NotFound, ServiceError
 from app.services.visibility import get_visible_supplier, visible_suppliers
-from app.ui import SUPPLIER_STATUS_LABELS, user_message
+from app.ui import SUPPLIER_STATUS_LABELS, money, user_message
+from workflows.inspection import DEFAULT_CHECKLIST
 from workflows.lifecycle import OCCUPIES_SKU_SLOT
 
 EDITORS = ("admin", "selection_manager")
@@ -121,7 +122,7 @@ def category_edit(category_id: int | None = None):
     category = db.session.get(Category, category_id) if category_id is not None else None
     if category_id is not None and category is None:
         abort(404)
-    form = CategoryForm(obj=category)
+    form = CategoryForm(obj=category, data=_qc_form_data(category))
     form.parent_id.choices = select_choices([(0, "—")] + [
         (c.id, c.display_name) for c in db.session.scalars(select(Category).order_by(Category.name))
         if category is None or c.id != category.id
@@ -129,9 +130,7 @@ def category_edit(category_id: int | None = None):
     if request.method == "GET" and category is not None:
         form.parent_id.data = category.parent_id or 0
     if form.validate_on_submit():
-        fields = {k: getattr(form, k).data for k in registry.CATEGORY_FIELDS}
-        fields["parent_id"] = fields["parent_id"] or None
-        fields["selection_threshold"] = float(fields["selection_threshold"])
+        fields = _category_fields(form)
         try:
             if category is None:
                 category = registry.create_category(_user(), fields)
@@ -139,7 +138,37 @@ def category_edit(category_id: int | None = None):
                 registry.update_category(_user(), category.id, fields)
         except ServiceError as error:
             flash(user_message(error), "danger")
+            _show_details(form, error)
         else:
             flash(_("Category saved."), "success")
             return redirect(url_for("registry.category_list"))
     return render_template("registry/category_form.html", form=form, category=category)
+
+
+#: Service field -> form field, where they differ.
+_CATEGORY_FORM_FIELDS = {"qc_checklist": "checklist_text",
+                         "required_certificates": "certificates_text"}
+
+
+def _qc_form_data(category: Category | None) -> dict:
+    """What the form shows for the settings not named like their column."""
+    if category is None:
+        return {"checklist_text": "\n".join(DEFAULT_CHECKLIST)}
+    return {"qc_monthly_budget": money(category.qc_monthly_budget_cents),
+            "checklist_text": "\n".join(category.qc_checklist or []),
+            "certificates_text": "\n".join(category.required_certificates or [])}
+
+
+def _category_fields(form: CategoryForm) -> dict:
+    fields = {k: form[_CATEGORY_FORM_FIELDS.get(k, k)].data for k in registry.CATEGORY_FIELDS}
+    fields["parent_id"] = fields["parent_id"] or None
+    fields["selection_threshold"] = float(fields["selection_threshold"])
+    return fields
+
+
+def _show_details(form, error: ServiceError) -> None:
+    """A refusal's per-field details next to the fields they are about."""
+    for key, message in (error.details if isinstance(error.details, dict) else {}).items():
+        name = _CATEGORY_FORM_FIELDS.get(key, key)
+        if name in form:
+            form[name].errors = [*form[name].errors, str(message)]

@@ -227,6 +227,9 @@ def _uploader_suppliers(attachments: list[Attachment]) -> dict[int, int | None]:
 
 def _delete_refusal(actor: User, attachment: Attachment, product: Product,
                     uploader_suppliers: dict[int, int | None] | None = None):
+    if attachment.purpose in RECORD_PURPOSES:
+        return Forbidden(f"{attachment.purpose} files are evidence of their QC record and are"
+                         " never removed")
     if actor.role in STAFF_REMOVERS:
         return None
     if actor.role != Role.SUPPLIER:
@@ -398,9 +401,9 @@ def store_attachment(
 ) -> Attachment:
     """Check and store one uploaded file for a product the actor can see; audited ("attach").
 
-    Suppliers add proposal files to their own drafts (and evidence to their open corrective
-    action requests); admins, selection managers and designers add any file in any state; QC
-    inspectors receipts and defect photos (through the QC service). ``data`` is bytes or a binary
+    Suppliers add proposal files to their own drafts; admins, selection managers and designers
+    add any file in any state. Receipts, defect photos and corrective-action evidence are added
+    only with their record, by the QC service (``stage_file``/``attach_staged``). ``data`` is bytes or a binary
     file object (a Werkzeug ``FileStorage`` works), read in chunks up to
     ``SIEVE_MAX_UPLOAD_BYTES``.
     """

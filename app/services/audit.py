@@ -11,7 +11,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import take_write_lock
-from app.models import AuditEvent, Category, Product, Supplier, User
+from app.models import (
+    AuditEvent,
+    Category,
+    CorrectiveAction,
+    Inspection,
+    Product,
+    SamplePurchase,
+    Supplier,
+    User,
+)
 from workflows.audit import GENESIS_HASH, ChainBreak, event_hash, verify_chain
 
 
@@ -111,8 +120,10 @@ AUDITED_SUBJECTS = {"product": Product, "supplier": Supplier, "category": Catego
 
 def records_missing_from_trail(session: Session, limit: int = 20) -> list[str]:
     """Cross-check the records against the trail, which a chain check alone cannot do when events
-    are cut from its end: every record needs its creation event, and every product's state must be
-    the target of its last state-changing event. Returns up to ``limit`` problems."""
+    are cut from its end: every record needs its creation event, every product's state must be
+    the target of its last state-changing event, and every sample purchase, inspection and
+    corrective action request its logging event on the product's trail. Returns up to ``limit``
+    problems."""
     problems: list[str] = []
     for subject_type, model in AUDITED_SUBJECTS.items():
         created = select(AuditEvent.subject_id).where(
@@ -137,7 +148,38 @@ def records_missing_from_trail(session: Session, limit: int = 20) -> list[str]:
         f"product {pid} is {state} but its trail ends in {trail or 'nothing'}"
         for pid, state, trail in mismatched
     )
+    for model, action, label in QC_RECORDS:
+        if len(problems) >= limit:
+            break
+        problems.extend(_qc_records_missing(session, model, action, label, limit))
     return problems[:limit]
+
+
+#: QC records each logged by one event on their product's trail: (model, action, label).
+QC_RECORDS = (
+    (SamplePurchase, "log_purchase", "sample purchase(s)"),
+    (Inspection, "open_inspection", "inspection(s)"),
+    (CorrectiveAction, "open_corrective_action", "corrective action request(s)"),
+)
+
+
+def _qc_records_missing(session: Session, model, action: str, label: str,
+                        limit: int) -> list[str]:
+    """Products with more ``model`` rows than ``action`` events (two grouped queries)."""
+    logged = dict(session.execute(
+        select(AuditEvent.subject_id, func.count(AuditEvent.id))
+        .where(AuditEvent.subject_type == "product", AuditEvent.action == action)
+        .group_by(AuditEvent.subject_id)).all())
+    problems = []
+    for product_id, count in session.execute(
+            select(model.product_id, func.count(model.id)).group_by(model.product_id)
+            .order_by(model.product_id)):
+        if logged.get(product_id, 0) < count:
+            problems.append(f"product {product_id} has {count} {label} but"
+                            f" {logged.get(product_id, 0)} {action} event(s)")
+            if len(problems) >= limit:
+                break
+    return problems
 
 
 def events_for(session: Session, subject_type: str, subject_id: int) -> list[AuditEvent]:

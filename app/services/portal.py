@@ -8,10 +8,22 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, DesignRound, FeedbackItem, Product, User
+from app.models import (
+    AuditEvent,
+    CorrectiveAction,
+    DesignRound,
+    FeedbackItem,
+    Inspection,
+    Product,
+    User,
+)
+from app.services import qc
 from app.services.lifecycle import proposal_snapshot
+from workflows import capa as capa_rules
 from workflows import design as design_rules
 from workflows import lifecycle
+from workflows.inspection import POST_LISTING_STATES
+from workflows.switching import SwitchingState
 
 
 @dataclass
@@ -89,3 +101,26 @@ def _next_step(row: PortalRow, product: Product, rnd: DesignRound | None, today:
         row.next_step = "in_sampling"
     elif state in ("listed", "under_watch", "suspended"):
         row.next_step = state
+
+
+@dataclass
+class SupplierQuality:
+    """What a supplier sees of QC: its inspection results (completed ones, never the purchase
+    or internal notes), its unresolved corrective action requests, and per listed product the
+    current inspection severity."""
+
+    inspections: list[Inspection]
+    corrective_actions: list[CorrectiveAction]
+    severities: dict[int, SwitchingState]
+
+
+def supplier_quality(user: User, recent: int = 20) -> SupplierQuality:
+    """In a fixed number of queries, whatever the number of products."""
+    inspections = list(db.session.scalars(qc.visible_inspections(user).limit(recent)))
+    requests = list(db.session.scalars(qc.capas_query(user).where(
+        CorrectiveAction.status.in_(sorted(capa_rules.UNRESOLVED)))))
+    listed = list(db.session.scalars(select(Product.id).where(
+        Product.supplier_id == user.supplier_id, Product.state.in_(sorted(POST_LISTING_STATES)))))
+    states = qc.switching_states(db.session, listed)
+    return SupplierQuality(inspections, requests,
+                           {pid: states.get(pid, SwitchingState()) for pid in listed})

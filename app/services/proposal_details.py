@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-MAX_PRICE = Decimal("100000000")  # 100 million in the currency: anything above is a typo
+MAX_PRICE = Decimal("10000000")  # 10 million: above is a typo (and cents must fit 32 bits)
 MAX_ITEMS = 50
 CURRENCIES = ("CNY", "USD", "EUR", "HKD")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,13 +13,28 @@ from app.models import Category, Certificate, Supplier, User
 from app.models.suppliers import SUPPLIER_STATUSES
 from app.services.audit import diff, record_event
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.proposal_details import parse_money
+from workflows.capa import DEFAULT_DUE_DAYS
+from workflows.inspection import (
+    DEFAULT_AQLS,
+    DEFAULT_CHECKLIST,
+    DEFECT_CLASSES,
+    InspectionError,
+    check_aql,
+)
 from workflows.lifecycle import Role
+from workflows.sampling import LEVELS
 
 REGISTRY_EDITORS = {Role.ADMIN, Role.SELECTION_MANAGER}
+#: A category's QC settings (``qc_monthly_budget`` is an amount; stored in cents).
+QC_CATEGORY_FIELDS = ("qc_monthly_budget", "aql_critical", "aql_major", "aql_minor",
+                      "inspection_level", "qc_checklist", "prelisting_valid_days",
+                      "required_certificates", "capa_due_days")
+MAX_LIST_ITEMS = 30
 SUPPLIER_FIELDS = ("name", "name_en", "contact_name", "contact_email", "contact_phone", "region",
                    "status")
 CATEGORY_FIELDS = ("name", "name_zh", "parent_id", "sku_cap", "selection_threshold",
-                   "max_design_rounds", "description")
+                   "max_design_rounds", "description", *QC_CATEGORY_FIELDS)
 
 
 def _require_editor(actor: User | None) -> None:
@@ -156,6 +172,7 @@ def _clean_category(session, fields: dict[str, Any], category_id=None) -> dict[s
     threshold = cleaned.get("selection_threshold")
     if threshold is not None and not 1 <= threshold <= 5:
         errors["selection_threshold"] = "between 1 and 5"
+    cleaned.update(_clean_qc_settings(fields, errors))
     parent_id = cleaned.get("parent_id")
     if parent_id is not None:
         if session.get(Category, parent_id) is None:
@@ -163,6 +180,79 @@ def _clean_category(session, fields: dict[str, Any], category_id=None) -> dict[s
         elif category_id is not None and _is_descendant(session, parent_id, category_id):
             errors["parent_id"] = "a category cannot be its own ancestor"
     _raise(errors)
+    return cleaned
+
+
+def _lines(value: Any, field: str, errors: dict, limit: int) -> list[str]:
+    """A list of short texts, from a list or from text with one item per line (deduplicated,
+    order kept)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        errors[field] = "a list of texts (one per line)"
+        return []
+    items: list[str] = []
+    for raw in value:
+        text = raw.strip()
+        if not text or text in items:
+            continue
+        if len(text) > limit:
+            errors[field] = f"{text[:20]!r}...: at most {limit} characters per line"
+        items.append(text)
+    if len(items) > MAX_LIST_ITEMS:
+        errors[field] = f"at most {MAX_LIST_ITEMS} lines"
+    return items
+
+
+def _days(value: Any, field: str, errors: dict, default: int, maximum: int) -> int:
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool) or not re.fullmatch(r"\s*[0-9]{1,6}\s*", str(value)):
+        errors[field] = "must be a whole number of days"
+        return default
+    days = int(value)
+    if not 1 <= days <= maximum:
+        errors[field] = f"between 1 and {maximum}"
+    return days
+
+
+def _clean_qc_settings(fields: dict[str, Any], errors: dict) -> dict[str, Any]:
+    """The QC settings present in ``fields``, as column values (empty: the default)."""
+    cleaned: dict[str, Any] = {}
+    if "qc_monthly_budget" in fields:
+        cleaned["qc_monthly_budget_cents"] = parse_money(fields["qc_monthly_budget"],
+                                                         "qc_monthly_budget", errors)
+    for defect_class in DEFECT_CLASSES:
+        key = f"aql_{defect_class}"
+        if key not in fields:
+            continue
+        raw = fields[key]
+        if raw in (None, ""):
+            cleaned[key] = DEFAULT_AQLS[defect_class]
+            continue
+        try:
+            cleaned[key] = check_aql(raw, key)
+        except InspectionError as error:
+            errors[key] = str(error).split(": ", 1)[1]
+    if "inspection_level" in fields:
+        level = fields["inspection_level"] or "II"
+        if level not in LEVELS:
+            errors["inspection_level"] = f"one of {', '.join(LEVELS)}"
+        cleaned["inspection_level"] = level
+    if "qc_checklist" in fields:
+        checklist = _lines(fields["qc_checklist"], "qc_checklist", errors, 60)
+        cleaned["qc_checklist"] = checklist or list(DEFAULT_CHECKLIST)
+    if "required_certificates" in fields:
+        cleaned["required_certificates"] = _lines(fields["required_certificates"],
+                                                  "required_certificates", errors, 80)
+    if "prelisting_valid_days" in fields:
+        cleaned["prelisting_valid_days"] = _days(fields["prelisting_valid_days"],
+                                                 "prelisting_valid_days", errors, 90, 3650)
+    if "capa_due_days" in fields:
+        cleaned["capa_due_days"] = _days(fields["capa_due_days"], "capa_due_days", errors,
+                                         DEFAULT_DUE_DAYS, 365)
     return cleaned
 
 

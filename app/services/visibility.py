@@ -40,10 +40,13 @@ def get_visible_supplier(user: User, supplier_id: int) -> Supplier:
 
 
 def product_events_for(user: User, product: Product) -> list:
-    """The product's audit events as ``user`` may see them: a supplier never sees the events
-    about internal feedback notes (not even that one exists)."""
-    from app.models import Attachment, FeedbackItem
+    """The product's audit events as ``user`` may see them. A supplier never sees the events
+    about internal feedback notes or internal files (not even that one exists), the events about
+    sample purchases (what QC bought, where, for how much: ``qc.INTERNAL_ACTIONS``), nor the
+    events of an inspection that is still open (it sees inspections once they are completed)."""
+    from app.models import Attachment, FeedbackItem, Inspection
     from app.services.audit import decoded_changes, events_for
+    from app.services.qc import INTERNAL_ACTIONS
 
     events = events_for(db.session, "product", product.id)
     if not user.is_supplier:
@@ -52,18 +55,39 @@ def product_events_for(user: User, product: Product) -> list:
         FeedbackItem.product_id == product.id, FeedbackItem.internal.is_(True))))
     internal_files = set(db.session.scalars(select(Attachment.id).where(
         Attachment.product_id == product.id, Attachment.internal.is_(True))))
-    if not internal and not internal_files:
-        return events
+    completed = set(db.session.scalars(select(Inspection.id).where(
+        Inspection.product_id == product.id, Inspection.status == "completed")))
+    decoded = [(e, decoded_changes(e)) for e in events]
 
-    def about_internal(event) -> bool:
-        changes = decoded_changes(event)
-        ids = {int(key.split("#", 1)[1]) for key in changes if key.startswith("feedback #")}
+    def files_of(changes: dict) -> set:
+        attachment = changes.get("attachment") or {}
+        return {side.get("id") for side in (attachment.get("before"), attachment.get("after"))
+                if isinstance(side, dict)}
+
+    def of_open_inspection(changes: dict) -> bool:
+        return bool({_ref(key, "inspection #") for key in changes} - {None} - completed)
+
+    # Photos of a defect removed while its inspection is open: their rows are gone, so only the
+    # removal events (named after the inspection) tell that their "attach" events are hidden too.
+    open_files = set().union(*(files_of(c) for _e, c in decoded if of_open_inspection(c)))
+
+    def hidden(event, changes: dict) -> bool:
+        if event.action in INTERNAL_ACTIONS or of_open_inspection(changes):
+            return True
+        ids = {_ref(key, "feedback #") for key in changes} - {None}
         after = (changes.get("feedback") or {}).get("after") or {}
         if isinstance(after, dict) and "id" in after:
             ids.add(after["id"])
-        attachment = changes.get("attachment") or {}
-        files = {side.get("id") for side in (attachment.get("before"), attachment.get("after"))
-                 if isinstance(side, dict)}
-        return bool(ids & internal) or bool(files & internal_files)
+        return bool(ids & internal) or bool(files_of(changes) & (internal_files | open_files))
 
-    return [e for e in events if not about_internal(e)]
+    return [e for e, changes in decoded if not hidden(e, changes)]
+
+
+def _ref(key: str, prefix: str) -> int | None:
+    """The record id of a change key such as ``"inspection #12"`` (None for other keys)."""
+    if not key.startswith(prefix):
+        return None
+    try:
+        return int(key[len(prefix):])
+    except ValueError:
+        return None

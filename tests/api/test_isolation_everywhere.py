@@ -1,17 +1,26 @@
 """Every route that carries an object id answers 404 to a supplier for another supplier's object,
 and no page or endpoint ever shows a supplier an internal note. Routes come from the URL map, so
-routes added later are covered without editing this file."""
+routes added later are covered without editing this file; a route carrying a new kind of id
+fails test_every_id_route_is_covered until _foreign_objects makes one."""
 
 from __future__ import annotations
 
 import io
 import json
 
+from sqlalchemy import select
+
 from app.extensions import db
+from app.models import CorrectiveAction
 from app.services import attachments, design
 from tests import factories
 
 INTERNAL = "内部备注 internal-only margin talk"
+#: Every id a route may carry; a route with another id fails test_every_id_route_is_covered.
+ID_ARGS = frozenset({"product_id", "item_id", "attachment_id", "purchase_id", "inspection_id",
+                     "defect_id", "capa_id"})
+#: Values for the other arguments of those routes (e.g. the review action of a CAPA page).
+OTHER_ARGS = {"action": "close"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
@@ -22,8 +31,16 @@ def _foreign_objects(world):
         {"area": "function", "severity": "major", "text": "b: lid leaks"},
         {"area": "cost", "severity": "minor", "text": INTERNAL, "internal": True}])
     attachment = attachments.store_attachment(world.manager, product.id, io.BytesIO(PNG), "b.png")
+    # QC records of another product of B: a completed, failed inspection (which B itself may
+    # see), its defect, purchase and corrective action request.
+    listed = factories.make_product(world, "listed", supplier=world.supplier_b)
+    inspection = factories.inspect(world, listed.id, "routine", defects={"critical": 1})
+    request = db.session.scalars(select(CorrectiveAction).where(
+        CorrectiveAction.inspection_id == inspection.id)).one()
     return {"product_id": product.id, "item_id": item.id, "attachment_id": attachment.id,
-            "category_id": None}
+            "category_id": None, "purchase_id": inspection.purchase_id,
+            "inspection_id": inspection.id, "defect_id": inspection.defects[0].id,
+            "capa_id": request.id}
 
 
 def text_of(response) -> str:
@@ -36,7 +53,7 @@ def text_of(response) -> str:
 def _id_routes(app):
     for rule in app.url_map.iter_rules():
         ids = {a for a in rule.arguments if a.endswith("_id")}
-        if ids and ids <= {"product_id", "item_id", "attachment_id"}:
+        if ids and ids <= ID_ARGS:
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule, method
 
@@ -47,7 +64,7 @@ def test_every_id_route_is_404_for_another_supplier(app, client, auth, world, to
     auth.login(world.supplier_user.email)
     checked = 0
     for rule, method in _id_routes(app):
-        url = rule.build({k: objects[k] for k in rule.arguments})[1]
+        url = rule.build({k: objects.get(k, OTHER_ARGS.get(k)) for k in rule.arguments})[1]
         if rule.rule.startswith("/api/"):
             response = client.open(url, method=method, headers=headers, json={})
         else:
@@ -55,7 +72,17 @@ def test_every_id_route_is_404_for_another_supplier(app, client, auth, world, to
         assert response.status_code == 404, (method, url, response.status_code)
         assert "b: lid leaks" not in text_of(response)
         checked += 1
-    assert checked >= 20
+    assert checked >= 35
+
+
+def test_every_id_route_is_covered(app):
+    """A route carrying an id this file does not know would silently escape the crawler."""
+    unknown = {(rule.rule, a) for rule in app.url_map.iter_rules() for a in rule.arguments
+               if a.endswith("_id") and a not in ID_ARGS | {"category_id", "supplier_id"}}
+    assert unknown == set()
+    other = {(rule.rule, a) for rule, _method in _id_routes(app) for a in rule.arguments
+             if not a.endswith("_id") and a not in OTHER_ARGS}
+    assert other == set()
 
 
 def test_internal_notes_never_reach_a_supplier(app, client, auth, world, token_for):

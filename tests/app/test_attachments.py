@@ -4,7 +4,6 @@ product page partial; anything not visible is a 404."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from flask import render_template
@@ -21,13 +20,6 @@ from tests.conftest import REPO_ROOT, make_app
 from tests.services.test_attachments import EXE, JPEG, PDF, PNG, assert_nothing_stored, files_in
 
 PARTIAL = "catalog/_attachments.html"
-
-
-@pytest.fixture
-def upload_dir(app, tmp_path) -> Path:
-    path = tmp_path / "uploads"
-    app.config["SIEVE_UPLOAD_DIR"] = str(path)
-    return path
 
 
 def upload(client, product_id, data: bytes, name: str, **fields):

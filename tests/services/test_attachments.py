@@ -27,13 +27,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
 
 
-@pytest.fixture
-def upload_dir(app, tmp_path) -> Path:
-    path = tmp_path / "uploads"
-    app.config["SIEVE_UPLOAD_DIR"] = str(path)
-    return path
-
-
 def files_in(folder: Path) -> list[Path]:
     """Every file under the upload folder, temporary ones included."""
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []

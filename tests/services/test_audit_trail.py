@@ -56,6 +56,41 @@ def test_events_cut_from_the_end_are_caught_by_the_records(runner, world):
     assert f"product {product.id} is in_review but its trail ends in proposed" in result.output
 
 
+@pytest.mark.parametrize("action,label", [
+    ("log_purchase", "sample purchase(s)"), ("open_inspection", "inspection(s)"),
+    ("open_corrective_action", "corrective action request(s)")])
+def test_qc_records_cut_from_the_trail_are_caught(runner, world, action, label):
+    from app.services import qc
+    from app.services.audit import records_missing_from_trail
+
+    product = factories.make_product(world, "listed")
+    if action == "log_purchase":
+        factories.buy(world, product.id, "routine")
+    elif action == "open_inspection":
+        factories.open_inspection(world, product.id, "routine")
+    else:
+        inspection = factories.open_inspection(world, product.id, "routine")
+        qc.add_defect(world.qc, inspection.id, {"defect_class": "minor", "count": 2,
+                                                "description": "scratches"})
+        # Not accepted: the request opens; under_watch is applied after it, so cut both.
+        factories.complete(world, inspection)
+    assert records_missing_from_trail(db.session) == []
+    cut = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                             .order_by(AuditEvent.id.desc())).first()
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    for event_id in range(last.id, cut.id - 1, -1):  # from the end back to the cut event
+        _without_triggers("DELETE FROM audit_events WHERE id = :id", {"id": event_id}, "delete")
+    db.session.rollback()
+    assert verify_audit_chain(db.session)[1] is None
+    # The listed product's pre-listing purchase and inspection keep their events.
+    records, events = {"log_purchase": (2, 1), "open_inspection": (2, 1),
+                       "open_corrective_action": (1, 0)}[action]
+    assert f"product {product.id} has {records} {label} but {events} {action} event(s)" in \
+        records_missing_from_trail(db.session)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"product {product.id} has" in result.output
+
+
 def test_record_without_creation_event_is_reported(runner, world):
     from app.services.audit import records_missing_from_trail
 

@@ -136,3 +136,80 @@ def test_concurrent_listings_never_exceed_the_sku_cap(app, world):
     listed = db.session.scalar(select(func.count(Product.id)).where(
         Product.category_id == category.id, Product.state == "listed"))
     assert listed == 1
+
+
+def _race(app, user_id: int, count: int, action) -> list[str]:
+    """Run ``action(actor, index)`` in ``count`` threads released together; their outcomes."""
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(index):
+        with app.app_context():
+            from app.models import User
+            from app.services.errors import ServiceError
+
+            actor = db.session.get(User, user_id)
+            db.session.close()
+            barrier.wait()
+            try:
+                action(actor, index)
+                outcome = "ok"
+            except ServiceError as error:
+                outcome = f"{type(error).__name__}: {sorted(error.details or {})}"
+            except Exception as error:  # noqa: BLE001 - anything else is the bug we look for
+                outcome = f"error: {error!r}"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    db.session.rollback()
+    return sorted(outcomes)
+
+
+def test_the_same_order_logged_at_once_is_stored_once(app, world):
+    from app.models import SamplePurchase
+    from app.services import qc
+
+    product = factories.make_product(world, "listed")
+    product_id = product.id
+
+    def log(actor, index):
+        qc.create_purchase(actor, product_id, factories.purchase_data(
+            "routine", store_name="Sieve Mall" if index % 2 else "sieve mall ",
+            order_number="SO-RACE"))
+
+    outcomes = _race(app, world.qc.id, 8, log)
+    assert outcomes == ["ValidationFailed: ['order_number']"] * 7 + ["ok"], outcomes
+    assert db.session.scalar(select(func.count(SamplePurchase.id)).where(
+        SamplePurchase.order_number == "SO-RACE")) == 1
+    assert verify_audit_chain(db.session)[1] is None
+
+
+def test_an_inspection_completed_twice_at_once_counts_once(app, world):
+    from app.models import CorrectiveAction
+    from app.services import qc
+
+    product = factories.make_product(world, "listed")
+    inspection = factories.open_inspection(world, product.id, "routine")
+    qc.add_defect(world.qc, inspection.id, {"defect_class": "critical", "count": 1,
+                                            "description": "exposed wire"})
+    inspection_id = inspection.id
+    checklist = {c["item"]: "pass" for c in inspection.checklist}
+
+    def complete(actor, _index):
+        qc.complete_inspection(actor, inspection_id, {"checklist": checklist})
+
+    outcomes = _race(app, world.qc.id, 6, complete)
+    assert outcomes == ["StateConflict: []"] * 5 + ["ok"], outcomes
+    assert db.session.get(Product, product.id).state == "suspended"
+    assert db.session.scalar(select(func.count(CorrectiveAction.id)).where(
+        CorrectiveAction.product_id == product.id)) == 1
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.subject_id == product.id, AuditEvent.action == "suspend")) == 1

@@ -94,6 +94,10 @@ def test_a_staff_decision_reaches_the_products_supplier_users_only(world, transi
         factories.pass_review(world, product.id)
     if transition == "approve_design":
         factories.approve_design_round(world, product.id)
+    if transition == "list":
+        factories.pass_inspection(world, product.id, "pre_listing")
+    if transition == "reinstate":
+        factories.pass_inspection(world, product.id, "follow_up")
     clear_notifications()
     reason = factories.reason_for(transition)
     lifecycle.apply_transition(world.user_for_role(role), product.id, transition, reason)
@@ -111,6 +115,7 @@ def test_a_staff_decision_reaches_the_products_supplier_users_only(world, transi
 
 def test_a_decision_without_reason_is_stored_without_one(world):
     product = factories.make_product(world, "sampling")
+    factories.pass_inspection(world, product.id, "pre_listing")
     clear_notifications()
     lifecycle.apply_transition(world.manager, product.id, "list")
     [note] = received()[world.supplier_user.id]
@@ -122,6 +127,8 @@ def test_a_decision_without_reason_is_stored_without_one(world):
                                                ("resolve_watch", "under_watch")])
 def test_housekeeping_transitions_notify_nobody(world, transition, source):
     product = factories.make_product(world, source)
+    if transition == "resolve_watch":
+        factories.pass_inspection(world, product.id, "follow_up")
     clear_notifications()
     actor = world.manager if transition == "start_review" else world.qc
     lifecycle.apply_transition(actor, product.id, transition)
@@ -299,3 +306,60 @@ def test_mark_read_refuses_bad_ids(world, ids):
     with pytest.raises(ValidationFailed):
         notifications.mark_read(world.manager, ids)
     assert notifications.unread_count(world.manager) == 1
+
+
+# --- corrective actions -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("event,audience", [
+    ("opened", {"supplier"}), ("returned", {"supplier"}), ("closed", {"supplier"}),
+    ("escalated", {"supplier", "selection_manager"}),
+    ("submitted", {"qc_inspector", "selection_manager"}),
+])
+def test_corrective_action_events_reach_their_audience(world, event, audience):
+    from app.models import CorrectiveAction, Product
+
+    colleague = accounts.create_user(None, "a2@supplier.example", "supplier", factories.PASSWORD,
+                                     world.supplier_a.name)
+    qc2 = accounts.create_user(None, "qc2@test.example", "qc_inspector", factories.PASSWORD)
+    product = factories.make_product(world, "listed")
+    factories.inspect(world, product.id, "routine", {"major": 1})
+    clear_notifications()
+    actor = world.supplier_user if event == "submitted" else world.qc
+    with write_transaction() as session:
+        request = session.scalars(select(CorrectiveAction)).one()
+        request.return_reason, request.escalation_reason = "Root cause missing", "Third failure"
+        notifications.on_corrective_action(session, actor, session.get(Product, product.id),
+                                           request, event)
+    expected = set()
+    if "supplier" in audience:
+        expected |= {world.supplier_user.id, colleague.id}
+    if "selection_manager" in audience:
+        expected.add(world.manager.id)
+    if "qc_inspector" in audience:
+        expected |= {world.qc.id, qc2.id}
+    expected.discard(actor.id)
+    got = received("corrective_action")
+    assert set(got) == expected and set(received()) == expected
+    for notes in got.values():
+        assert all(n.params["capa_id"] == request.id and n.params["event"] == event
+                   and n.params["due_on"] == request.due_on.isoformat() for n in notes)
+        assert all(f"#{request.id}" in n.message for n in notes)
+    if event == "returned":
+        assert "Root cause missing" in got[world.supplier_user.id][0].message
+    if event == "escalated":
+        assert "Third failure" in got[world.manager.id][0].message
+        assert "Third failure" not in got[world.supplier_user.id][0].message
+    assert world.other_supplier_user.id not in got
+
+
+def test_a_failed_inspection_tells_the_supplier_of_the_request_and_the_decision(world):
+    product = factories.make_product(world, "listed")
+    clear_notifications()
+    done = factories.inspect(world, product.id, "routine", {"critical": 1})
+    got = received()
+    assert set(got) == {world.supplier_user.id}
+    kinds = [n.kind for n in got[world.supplier_user.id]]
+    assert kinds == ["corrective_action", "decision"]
+    decision = got[world.supplier_user.id][1]
+    assert decision.params["transition"] == "suspend"
+    assert f"inspection #{done.id}" in decision.params["reason"]

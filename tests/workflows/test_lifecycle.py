@@ -36,10 +36,12 @@ ALL_ROLES = [r.value for r in Role]
 
 
 def complete(state: str, **overrides) -> ProductSnapshot:
+    """A snapshot every guard lets through (listing gates passed), unless overridden."""
     values = {"state": State(state), "name_en": "Kettle", "category_id": 1,
               "description": "1.7 L", "target_price_cents": 19900, "unit_cost_cents": 8000,
               "monthly_capacity": 5000, "specification_count": 3, "competitor_count": 2,
-              "standard_count": 1, **overrides}
+              "standard_count": 1, "selection_passed": True, "design_approved": True,
+              "prelisting_passed_days_ago": 0, **overrides}
     return ProductSnapshot(**values)
 
 
@@ -116,6 +118,70 @@ def test_sku_cap_blocks_listing_when_full():
         lifecycle.check_transition("list", full, "selection_manager")
     lifecycle.check_transition("list", complete("sampling", category_sku_cap=3,
                                                 category_slots_used=2), "selection_manager")
+
+
+def test_default_snapshot_blocks_listing_on_every_qc_gate():
+    """A bare snapshot (nothing known) is refused by every listing gate at once."""
+    with pytest.raises(lifecycle.GuardBlocked) as caught:
+        lifecycle.check_transition("list", ProductSnapshot(state=State.SAMPLING),
+                                   "selection_manager")
+    assert [r.split(":")[0] for r in caught.value.reasons] == [
+        "selection_review", "design", "inspection"]
+
+
+LISTING_GATES = [
+    ({"selection_passed": False},
+     "selection_review: the product has not passed the selection review"),
+    ({"design_approved": False}, "design: the design has not been approved"),
+    ({"prelisting_passed_days_ago": None},
+     "inspection: no pre-listing inspection has passed since the product entered sampling"),
+    ({"prelisting_passed_days_ago": 91},
+     "inspection: the last passed pre-listing inspection is 91 days old; the category accepts"
+     " at most 90 days"),
+    ({"prelisting_passed_days_ago": 31, "prelisting_valid_days": 30},
+     "inspection: the last passed pre-listing inspection is 31 days old; the category accepts"
+     " at most 30 days"),
+    ({"certificate_problems": ("no CCC certificate on file",)},
+     "certificates: no CCC certificate on file"),
+    ({"category_sku_cap": 2, "category_slots_used": 2,
+      "weakest_listed": ("#7 Lamp (suspended)", "#3 Kettle (listed)")},
+     "sku_cap: the category already has 2 of 2 SKUs listed; delist one to make room (weakest"
+     " first: #7 Lamp (suspended); #3 Kettle (listed))"),
+    ({"supplier_status": "eliminated"}, "supplier: the supplier has been eliminated"),
+]
+
+
+@pytest.mark.parametrize("overrides,message", LISTING_GATES)
+def test_each_listing_gate_blocks_on_its_own(overrides, message):
+    with pytest.raises(lifecycle.GuardBlocked) as caught:
+        lifecycle.check_transition("list", complete("sampling", **overrides), "selection_manager")
+    assert caught.value.reasons == [message]
+
+
+@pytest.mark.parametrize("days,valid", [(0, 90), (90, 90), (7, 7)])
+def test_a_recent_enough_prelisting_inspection_passes(days, valid):
+    lifecycle.check_transition("list", complete("sampling", prelisting_passed_days_ago=days,
+                                                prelisting_valid_days=valid),
+                               "selection_manager")
+
+
+def test_sku_cap_message_without_ranking():
+    with pytest.raises(lifecycle.GuardBlocked) as caught:
+        lifecycle.check_transition("list", complete("sampling", category_sku_cap=0),
+                                   "selection_manager")
+    assert caught.value.reasons == ["sku_cap: the category already has 0 of 0 SKUs listed"]
+
+
+@pytest.mark.parametrize("name,state,role", [("resolve_watch", "under_watch", "qc_inspector"),
+                                             ("reinstate", "suspended", "selection_manager")])
+def test_watch_exit_blockers_guard_resolve_watch_and_reinstate(name, state, role):
+    blockers = ("corrective_action: request #4 is open, not closed",
+                "follow_up: no follow-up inspection has passed since the product left listed")
+    with pytest.raises(lifecycle.GuardBlocked) as caught:
+        lifecycle.check_transition(name, complete(state, watch_exit_blockers=blockers), role,
+                                   "fixed")
+    assert caught.value.reasons == list(blockers)
+    assert lifecycle.check_transition(name, complete(state), role, "fixed").target is State.LISTED
 
 
 @pytest.mark.parametrize("name,state", [("list", "sampling"), ("reinstate", "suspended"),
