@@ -16,7 +16,7 @@ from app.models import Attachment
 from app.models.attachments import ATTACHMENT_PURPOSES
 from app.models.base import MAX_ID, as_utc
 from app.services import attachments as attachment_service
-from app.services.errors import ValidationFailed
+from app.services.errors import ValidationFailed, raise_if_errors
 from app.services.visibility import get_visible_product
 
 
@@ -53,8 +53,7 @@ def _upload_options() -> tuple[str, int | None, bool]:
             errors["ref_id"] = "must be an id"
         else:
             ref_id = int(raw_ref)
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     return purpose, ref_id, internal
 
 

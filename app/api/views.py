@@ -15,7 +15,7 @@ from app.extensions import db, limiter
 from app.models import Category, Product, Supplier
 from app.models.base import MAX_ID
 from app.services import accounts, lifecycle, products
-from app.services.errors import ServiceError, ValidationFailed
+from app.services.errors import ServiceError, ValidationFailed, raise_if_errors
 from app.services.visibility import (
     get_visible_product,
     product_events_for,
@@ -108,8 +108,7 @@ def transition_product(product_id: int):
     details = body.get("details")
     if details is not None and not isinstance(details, dict):
         errors["details"] = "must be an object (list: retail_price, launch_date)"
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     product = lifecycle.apply_transition(g.api_user, product_id, name, reason, version, details)
     allowed = lifecycle.available_transitions(db.session, g.api_user, product)
     return jsonify(product_json(product, allowed))

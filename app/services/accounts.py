@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import ApiToken, Supplier, User
 from app.models.base import as_utc
 from app.services.audit import record_event
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import NotFound, ValidationFailed, raise_if_errors
 from workflows.lifecycle import Role
 
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # tests only
@@ -98,8 +98,7 @@ def create_user(
         errors["supplier"] = "a supplier user must belong to a supplier"
     if role != Role.SUPPLIER and supplier_name:
         errors["supplier"] = "only supplier users belong to a supplier"
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     validate_password(password)
     password_hash = hash_password(password)
     with write_transaction() as session:

@@ -33,7 +33,13 @@ from app.models import Attachment, Product, User
 from app.models.attachments import ATTACHMENT_PURPOSES
 from app.models.base import MAX_ID
 from app.services.audit import record_event
-from app.services.errors import Forbidden, NotFound, StateConflict, ValidationFailed
+from app.services.errors import (
+    Forbidden,
+    NotFound,
+    StateConflict,
+    ValidationFailed,
+    raise_if_errors,
+)
 from app.services.visibility import get_visible_product
 from workflows.lifecycle import Role, State
 
@@ -265,8 +271,7 @@ def _clean_options(purpose, ref_id, internal) -> tuple[str, int | None, bool]:
         errors["ref_id"] = "must be an id"
     if not isinstance(internal, bool):
         errors["internal"] = "must be true or false"
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     return purpose, ref_id, internal
 
 

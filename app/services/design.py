@@ -14,7 +14,14 @@ from app.models import DesignRound, FeedbackItem, Product, User
 from app.models.base import as_utc
 from app.services import notifications
 from app.services.audit import record_event
-from app.services.errors import Forbidden, NotFound, StateConflict, ValidationFailed
+from app.services.errors import (
+    Forbidden,
+    NotFound,
+    StateConflict,
+    ValidationFailed,
+    raise_if_errors,
+)
+from app.services.inputs import clean_text
 from app.services.visibility import get_visible_product
 from workflows import design as rules
 from workflows.lifecycle import Role, State
@@ -75,20 +82,7 @@ def _current_round(session: Session, product: Product) -> DesignRound | None:
 
 
 def _text(value: Any, field: str, errors: dict, required: bool = True) -> str | None:
-    if value is not None and not isinstance(value, str):
-        errors[field] = "must be text"
-        return None
-    text = (value or "").strip()
-    if required and not text:
-        errors[field] = "required"
-    elif len(text) > MAX_TEXT:
-        errors[field] = f"at most {MAX_TEXT} characters"
-    return text or None
-
-
-def _raise_errors(errors: dict) -> None:
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    return clean_text(value, field, errors, required=required, limit=MAX_TEXT)
 
 
 def _due(value: Any, errors: dict) -> date:
@@ -127,7 +121,7 @@ def _open_round(session: Session, actor: User, product: Product, due_on: date) -
 def open_round(actor: User, product_id: int, due_on: Any = None) -> DesignRound:
     errors: dict[str, str] = {}
     due = _due(due_on, errors)
-    _raise_errors(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         product = get_visible_product(actor, product_id)
         _require_reviewer(actor)
@@ -141,7 +135,7 @@ def raise_feedback(actor: User, product_id: int, items: Any) -> list[FeedbackIte
     """Reviewers add feedback items to the open round (area, severity, text, internal)."""
     errors: dict[str, str] = {}
     if not isinstance(items, list) or not items:
-        _raise_errors({"items": "a non-empty list of feedback items"})
+        raise_if_errors({"items": "a non-empty list of feedback items"})
     cleaned = []
     for n, raw in enumerate(items, 1):
         if not isinstance(raw, dict):
@@ -158,7 +152,7 @@ def raise_feedback(actor: User, product_id: int, items: Any) -> list[FeedbackIte
             errors[f"items[{n}].internal"] = "true or false"
         cleaned.append({"area": area, "severity": severity, "text": text,
                         "internal": internal is True})
-    _raise_errors(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         product = get_visible_product(actor, product_id)
         _require_reviewer(actor)
@@ -195,7 +189,7 @@ def _visible_item(session: Session, actor: User, item_id: int) -> tuple[Feedback
 def respond(actor: User, item_id: int, response: Any) -> FeedbackItem:
     errors: dict[str, str] = {}
     text = _text(response, "response", errors)
-    _raise_errors(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         item, product = _visible_item(session, actor, item_id)
         _require_own_supplier(actor, product)
@@ -218,7 +212,7 @@ def respond(actor: User, item_id: int, response: Any) -> FeedbackItem:
 def submit_revision(actor: User, product_id: int, notes: Any = None) -> DesignRound:
     errors: dict[str, str] = {}
     text = _text(notes, "notes", errors, required=False)
-    _raise_errors(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         product = get_visible_product(actor, product_id)
         _require_own_supplier(actor, product)
@@ -263,7 +257,7 @@ def decide_round(actor: User, product_id: int, decision: Any, reason: Any = None
     errors: dict[str, str] = {}
     text = _text(reason, "reason", errors, required=decision in ("abandon", "another_round"))
     due = _due(due_on if decision == "another_round" else None, errors)
-    _raise_errors(errors)
+    raise_if_errors(errors)
     from app.services.lifecycle import transition_in_session
     from workflows.lifecycle import TRANSITIONS
 

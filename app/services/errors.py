@@ -47,6 +47,12 @@ class ValidationFailed(ServiceError):
     code = "validation_failed"
 
 
+def raise_if_errors(errors: dict) -> None:
+    """Raise ValidationFailed naming every field of ``errors`` (nothing when it is empty)."""
+    if errors:
+        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+
+
 _LIFECYCLE_STATUS = {
     lifecycle.RoleNotAllowed: 403,
     lifecycle.InvalidSourceState: 409,

@@ -11,7 +11,13 @@ from app.db import write_transaction
 from app.models import Category, Product, Supplier, User
 from app.models.base import MAX_ID
 from app.services.audit import diff, record_event
-from app.services.errors import Forbidden, StaleVersion, StateConflict, ValidationFailed
+from app.services.errors import (
+    Forbidden,
+    StaleVersion,
+    StateConflict,
+    ValidationFailed,
+    raise_if_errors,
+)
 from app.services.proposal_details import DETAIL_FIELDS, clean_details
 from app.services.visibility import get_visible_product
 from workflows.lifecycle import Role, State
@@ -52,8 +58,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(EDITABLE_FIELDS) - set(DETAIL_FIELDS) - {"supplier_id"}
     for key in sorted(unknown):
         errors[key] = "unknown field"
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     return cleaned
 
 

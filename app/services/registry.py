@@ -12,7 +12,7 @@ from app.db import write_transaction
 from app.models import Category, Certificate, Supplier, User
 from app.models.suppliers import SUPPLIER_STATUSES
 from app.services.audit import diff, record_event
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound, raise_if_errors
 from app.services.proposal_details import parse_money
 from workflows.capa import DEFAULT_DUE_DAYS
 from workflows.inspection import (
@@ -52,11 +52,6 @@ def _text(fields: dict, key: str, errors: dict, *, required=False, limit=200) ->
     return value
 
 
-def _raise(errors: dict) -> None:
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
-
-
 def _clean_supplier(fields: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     cleaned = {key: _text(fields, key, errors, required=(key == "name"))
@@ -65,7 +60,7 @@ def _clean_supplier(fields: dict[str, Any]) -> dict[str, Any]:
         errors["status"] = f"one of {', '.join(SUPPLIER_STATUSES)}"
     if cleaned.get("contact_email") and "@" not in cleaned["contact_email"]:
         errors["contact_email"] = "not an email address"
-    _raise(errors)
+    raise_if_errors(errors)
     return cleaned
 
 
@@ -74,7 +69,7 @@ def _ensure_unique_name(session, model, name: str | None, current_id: int | None
         return
     clash = session.scalar(select(model.id).where(model.name == name))
     if clash is not None and clash != current_id:
-        _raise({"name": f"a {model.__name__.lower()} named {name!r} exists"})
+        raise_if_errors({"name": f"a {model.__name__.lower()} named {name!r} exists"})
 
 
 def _insert_audited(session, actor: User | None, record, subject_type: str, cleaned: dict):
@@ -98,7 +93,7 @@ def create_supplier(actor: User | None, fields: dict[str, Any]) -> Supplier:
     _require_editor(actor)
     cleaned = _clean_supplier({"status": "prospective", **fields})
     if not cleaned.get("name"):
-        _raise({"name": "required"})
+        raise_if_errors({"name": "required"})
     with write_transaction() as session:
         _ensure_unique_name(session, Supplier, cleaned["name"])
         return _insert_audited(session, actor, Supplier(**cleaned), "supplier", cleaned)
@@ -129,7 +124,7 @@ def add_certificate(actor: User, supplier_id: int, fields: dict[str, Any]) -> Ce
             errors["expires_on"] = "a date as YYYY-MM-DD"
     elif not isinstance(expires, date):
         errors["expires_on"] = "required (YYYY-MM-DD)"
-    _raise(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         if session.get(Supplier, supplier_id) is None:
             raise NotFound(f"supplier {supplier_id} not found")
@@ -179,7 +174,7 @@ def _clean_category(session, fields: dict[str, Any], category_id=None) -> dict[s
             errors["parent_id"] = f"no category {parent_id}"
         elif category_id is not None and _is_descendant(session, parent_id, category_id):
             errors["parent_id"] = "a category cannot be its own ancestor"
-    _raise(errors)
+    raise_if_errors(errors)
     return cleaned
 
 
@@ -270,7 +265,7 @@ def create_category(actor: User | None, fields: dict[str, Any]) -> Category:
     with write_transaction() as session:
         cleaned = _clean_category(session, fields)
         if not cleaned.get("name"):
-            _raise({"name": "required"})
+            raise_if_errors({"name": "required"})
         _ensure_unique_name(session, Category, cleaned["name"])
         return _insert_audited(session, actor, Category(**cleaned), "category", cleaned)
 

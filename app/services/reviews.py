@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from app.db import write_transaction
 from app.models import AuditEvent, Category, Product, Review, ReviewScore, Scorecard, User
 from app.services.audit import record_event
-from app.services.errors import Conflict, Forbidden, StateConflict, ValidationFailed
+from app.services.errors import (
+    Conflict,
+    Forbidden,
+    StateConflict,
+    ValidationFailed,
+    raise_if_errors,
+)
 from app.services.scorecards import ensure_scorecard, latest_scorecard, to_domain
 from app.services.visibility import get_visible_product
 from workflows import scoring
@@ -105,8 +111,7 @@ def _clean_scores(card: scoring.Scorecard, raw: Any) -> dict[str, tuple[int, str
         cleaned[criterion.key] = (score, (comment or "").strip() or None)
     for key in sorted(set(raw) - {c.key for c in card.criteria}):
         errors[f"scores.{key}"] = "not a criterion of this scorecard"
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     return cleaned
 
 

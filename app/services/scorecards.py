@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.db import write_transaction
 from app.models import Category, Scorecard, ScorecardCriterion, User
 from app.services.audit import record_event
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound, ValidationFailed, raise_if_errors
 from workflows import scoring
 from workflows.lifecycle import Role
 
@@ -136,8 +136,7 @@ def _clean(fields: dict[str, Any]) -> tuple[dict[str, Any], scoring.Scorecard]:
             if len(entry["key"]) > 40 or not entry["key"].replace("_", "").isalnum():
                 errors[f"criteria[{index}].key"] = "letters, digits and _ only, at most 40"
             criteria.append(entry)
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    raise_if_errors(errors)
     card = scoring.Scorecard(
         criteria=tuple(scoring.Criterion(key=c["key"], label=c["label"], weight=c["weight"],
                                          minimum=c["minimum"], knockout=c["knockout"],

@@ -12,7 +12,8 @@ from app.models import (
     User,
 )
 from app.models.base import MAX_ID
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound
+from app.services.inputs import clean_text
 from app.services.proposal_details import cents_to_amount, parse_money
 from workflows.lifecycle import Role
 
@@ -34,22 +35,9 @@ INTERNAL_ACTIONS = frozenset({"log_purchase", "reimbursement"})
 
 # --- input helpers ----------------------------------------------------------------------------
 
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
-
-
 def _text(value: Any, field: str, errors: dict, *, required: bool = False,
           limit: int = MAX_TEXT) -> str | None:
-    if value is not None and not isinstance(value, str):
-        errors[field] = "must be text"
-        return None
-    text = (value or "").strip()
-    if required and not text:
-        errors[field] = "required"
-    elif len(text) > limit:
-        errors[field] = f"at most {limit} characters"
-    return text or None
+    return clean_text(value, field, errors, required=required, limit=limit)
 
 
 def _whole(value: Any, field: str, errors: dict, *, minimum: int, maximum: int,

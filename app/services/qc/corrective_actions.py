@@ -20,13 +20,12 @@ from app.models.base import MAX_ID
 from app.services import attachments as files
 from app.services import notifications
 from app.services.audit import record_event
-from app.services.errors import Forbidden, NotFound, StateConflict
+from app.services.errors import Forbidden, NotFound, StateConflict, raise_if_errors
 from app.services.qc.common import (
     CAPA_REVIEWERS,
     MAX_PHOTOS,
     _choice,
     _get,
-    _raise,
     _require,
     _text,
     _today,
@@ -102,7 +101,7 @@ def answer_capa(actor: User, capa_id: int, data: dict, submit: bool = False,
     if actor.role not in (Role.SUPPLIER, Role.ADMIN):
         raise Forbidden("only the supplier answers a corrective action request")
     if not isinstance(data, dict):
-        _raise({"body": "must be an object"})
+        raise_if_errors({"body": "must be an object"})
     errors: dict[str, str] = {}
     unknown = sorted(set(data) - set(capa_rules.ANSWER_FIELDS))
     if unknown:
@@ -110,7 +109,7 @@ def answer_capa(actor: User, capa_id: int, data: dict, submit: bool = False,
     answers = {f: _text(data[f], f, errors) for f in capa_rules.ANSWER_FIELDS if f in data}
     if evidence and len(evidence) > MAX_PHOTOS:
         errors["evidence"] = f"at most {MAX_PHOTOS} files at a time"
-    _raise(errors)
+    raise_if_errors(errors)
     with files.staged_files(evidence or []) as staged, write_transaction() as session:
         request = get_capa(actor, capa_id)
         if request.status not in capa_rules.WITH_SUPPLIER:
@@ -132,7 +131,7 @@ def answer_capa(actor: User, capa_id: int, data: dict, submit: bool = False,
             missing = capa_rules.answer_blockers(
                 {f: getattr(request, f) for f in capa_rules.ANSWER_FIELDS})
             if missing:
-                _raise({m.split(": ")[0]: "required before submitting" for m in missing})
+                raise_if_errors({m.split(": ")[0]: "required before submitting" for m in missing})
             now = datetime.now(UTC)
             _capa_move(session, actor, request, "submit")
             request.submitted_at = now
@@ -165,7 +164,7 @@ def review_capa(actor: User, capa_id: int, action: Any, reason: Any = None,
     follow_up_id = None
     if inspection_id not in (None, ""):
         follow_up_id = _whole(inspection_id, "inspection_id", errors, minimum=1, maximum=MAX_ID)
-    _raise(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         request = get_capa(actor, capa_id)
         product = session.get(Product, request.product_id)
@@ -175,7 +174,7 @@ def review_capa(actor: User, capa_id: int, action: Any, reason: Any = None,
                 passed = _passed_follow_up(session, product.id, request.submitted_at,
                                            follow_up_id)
                 if passed is None:
-                    _raise({"inspection_id": "closing needs a follow-up inspection of this"
+                    raise_if_errors({"inspection_id": "closing needs a follow-up inspection of this"
                                              " product that passed after the answer was"
                                              " submitted"})
                 request.verification_inspection_id = passed.id

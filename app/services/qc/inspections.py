@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.services import attachments as files
 from app.services.audit import record_event
-from app.services.errors import NotFound, StateConflict
+from app.services.errors import NotFound, StateConflict, raise_if_errors
 from app.services.qc.common import (
     INSPECTORS,
     MANAGERS,
@@ -31,7 +31,6 @@ from app.services.qc.common import (
     _choice,
     _date,
     _get,
-    _raise,
     _require,
     _text,
     _today,
@@ -76,7 +75,7 @@ def set_reduced_approval(actor: User, product_id: int, approved: Any) -> Product
     responsible authority's approval of ISO 2859-1 9.3.3 c)."""
     _require(actor, MANAGERS, "approve reduced inspection")
     if not isinstance(approved, bool):
-        _raise({"approved": "true or false"})
+        raise_if_errors({"approved": "true or false"})
     with write_transaction() as session:
         product = get_visible_product(actor, product_id)
         before = product.reduced_inspection_approved
@@ -101,14 +100,14 @@ def preview_plans(category: Category | None, lot_size: Any, level: Any = None,
     """The plans an inspection would use (for the form's live preview); raises ValidationFailed."""
     errors: dict[str, str] = {}
     lot = _whole(lot_size, "lot_size", errors, minimum=2, maximum=MAX_LOT)
-    _raise(errors)
+    raise_if_errors(errors)
     level = level or (category.inspection_level if category else "II")
     try:
         return rules.class_plans(lot, {**category_aqls(category), **(aqls or {})}, level,
                                  severity)
     except (sampling.SamplingError, rules.InspectionError) as error:
         field = getattr(error, "argument", None) or getattr(error, "field", "plan")
-        _raise({field: str(error).split(": ", 1)[-1]})
+        raise_if_errors({field: str(error).split(": ", 1)[-1]})
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -117,7 +116,7 @@ def open_inspection(actor: User, purchase_id: int, data: dict) -> Inspection:
     lot size, level and AQLs (category defaults unless given) at the product's severity."""
     _require(actor, INSPECTORS, "inspect samples")
     if not isinstance(data, dict):
-        _raise({"body": "must be an object"})
+        raise_if_errors({"body": "must be an object"})
     errors: dict[str, str] = {}
     unknown = sorted(set(data) - {"lot_size", "level", "aql"})
     if unknown:
@@ -125,7 +124,7 @@ def open_inspection(actor: User, purchase_id: int, data: dict) -> Inspection:
     aqls = data.get("aql") or {}
     if not isinstance(aqls, dict) or set(aqls) - set(rules.DEFECT_CLASSES):
         errors["aql"] = "an object with critical, major and/or minor"
-    _raise(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         purchase = get_purchase(actor, purchase_id)
         if purchase.inspection is not None:
@@ -142,11 +141,11 @@ def open_inspection(actor: User, purchase_id: int, data: dict) -> Inspection:
                                   maximum=MAX_LOT)
         draw = rules.sample_to_draw(plans)
         if draw > purchase.quantity:
-            _raise({"lot_size": f"the plan needs a sample of {draw} items but purchase"
+            raise_if_errors({"lot_size": f"the plan needs a sample of {draw} items but purchase"
                                 f" #{purchase.id} bought {purchase.quantity}; buy more, or use"
                                 " a special inspection level (S-1 to S-4)"})
         if lot < purchase.quantity:
-            _raise({"lot_size": f"the lot ({lot}) cannot be smaller than the"
+            raise_if_errors({"lot_size": f"the lot ({lot}) cannot be smaller than the"
                                 f" {purchase.quantity} items bought"})
         checklist = [{"item": item, "result": None, "note": None}
                      for item in (product.category.qc_checklist if product.category
@@ -205,7 +204,7 @@ def add_defect(actor: User, inspection_id: int, data: dict, photos=None) -> Insp
     optional photos ((data, name) pairs). A class's counts together cannot exceed its sample."""
     _require(actor, INSPECTORS, "log defects")
     if not isinstance(data, dict):
-        _raise({"body": "must be an object"})
+        raise_if_errors({"body": "must be an object"})
     errors: dict[str, str] = {}
     defect_class = _choice(data.get("defect_class"), "defect_class", rules.DEFECT_CLASSES,
                            errors)
@@ -214,17 +213,17 @@ def add_defect(actor: User, inspection_id: int, data: dict, photos=None) -> Insp
     item = _text(data.get("checklist_item"), "checklist_item", errors, limit=60)
     if photos and len(photos) > MAX_PHOTOS:
         errors["photos"] = f"at most {MAX_PHOTOS} photos"
-    _raise(errors)
+    raise_if_errors(errors)
     with files.staged_files(photos or []) as staged, write_transaction() as session:
         inspection = get_inspection(actor, inspection_id)
         _open(inspection)
         product = get_visible_product(actor, inspection.product_id)
         if item and item not in [c["item"] for c in inspection.checklist]:
-            _raise({"checklist_item": f"{item!r} is not on this inspection's checklist"})
+            raise_if_errors({"checklist_item": f"{item!r} is not on this inspection's checklist"})
         plan = next(p for p in plans_of(inspection) if p.defect_class == defect_class)
         total = _found(inspection, (defect_class, count))[defect_class]
         if total > plan.sample_size:
-            _raise({"count": f"{total} nonconforming {defect_class} items in all is more than"
+            raise_if_errors({"count": f"{total} nonconforming {defect_class} items in all is more than"
                              f" the {defect_class} sample of {plan.sample_size}"})
         for s in staged:
             if not s.kind.content_type.startswith("image/"):
@@ -314,7 +313,7 @@ def complete_inspection(actor: User, inspection_id: int, data: dict) -> Inspecti
     action request to the supplier. One transaction."""
     _require(actor, INSPECTORS, "complete inspections")
     if not isinstance(data, dict):
-        _raise({"body": "must be an object"})
+        raise_if_errors({"body": "must be an object"})
     from app.services.lifecycle import transition_in_session
 
     with write_transaction() as session:
@@ -339,7 +338,7 @@ def complete_inspection(actor: User, inspection_id: int, data: dict) -> Inspecti
                                                  capa_rules.DEFAULT_DUE_DAYS))
         if due is not None and due < _today():
             errors["capa_due_on"] = "must be today or later"
-        _raise(errors)
+        raise_if_errors(errors)
         verdict = rules.evaluate(plans_of(inspection), _found(inspection))
         state_after = None
         discontinued = False

@@ -17,10 +17,10 @@ from app.models import (
     Product,
 )
 from app.models.base import as_utc
+from app.services.errors import raise_if_errors
 from app.services.qc.common import (
     _amount,
     _date,
-    _raise,
     _today,
 )
 from app.services.qc.corrective_actions import _passed_follow_up
@@ -106,7 +106,7 @@ def clean_listing(product: Product, details: Any) -> dict:
     today; today or later, within a year). Column values for the product."""
     details = details or {}
     if not isinstance(details, dict):
-        _raise({"details": "must be an object"})
+        raise_if_errors({"details": "must be an object"})
     errors: dict[str, str] = {}
     unknown = sorted(set(details) - {"retail_price", "launch_date"})
     if unknown:
@@ -122,5 +122,5 @@ def clean_listing(product: Product, details: Any) -> dict:
             errors["launch_date"] = "must be today or later"
         elif launch > _today() + timedelta(days=366):
             errors["launch_date"] = "must be within a year"
-    _raise(errors)
+    raise_if_errors(errors)
     return {"retail_price_cents": price, "launched_on": launch}

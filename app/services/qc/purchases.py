@@ -18,7 +18,7 @@ from app.models import (
 from app.models.qc import REIMBURSEMENT_STATUSES
 from app.services import attachments as files
 from app.services.audit import record_event
-from app.services.errors import Forbidden, NotFound, StateConflict
+from app.services.errors import Forbidden, NotFound, StateConflict, raise_if_errors
 from app.services.proposal_details import CURRENCIES, cents_to_amount
 from app.services.qc.common import (
     EARLIEST_PURCHASE,
@@ -31,7 +31,6 @@ from app.services.qc.common import (
     _date,
     _get,
     _order_key,
-    _raise,
     _require,
     _text,
     _today,
@@ -75,7 +74,7 @@ def _clean_purchase(data: dict) -> dict:
         errors["currency"] = f"one of {', '.join(CURRENCIES)}"
     batch = _text(data.get("batch_code"), "batch_code", errors, limit=80)
     notes = _text(data.get("notes"), "notes", errors)
-    _raise(errors)
+    raise_if_errors(errors)
     return {"kind": kind, "channel": channel, "store_name": store, "order_number": order,
             "order_key": _order_key(channel, store, order), "purchased_on": purchased_on,
             "quantity": quantity, "unit_price_cents": unit, "total_cents": total,
@@ -95,7 +94,7 @@ def create_purchase(actor: User, product_id: int, data: dict, receipt=None) -> S
     the receipt file (JPEG, PNG, WebP or PDF), stored with the purchase or not at all."""
     _require(actor, INSPECTORS, "log sample purchases")
     if not isinstance(data, dict):
-        _raise({"body": "must be an object"})
+        raise_if_errors({"body": "must be an object"})
     cleaned = _clean_purchase(data)
     get_visible_product(actor, product_id)
     with files.staged_files([receipt] if receipt else []) as staged, \
@@ -107,7 +106,7 @@ def create_purchase(actor: User, product_id: int, data: dict, receipt=None) -> S
         duplicate = session.scalar(select(SamplePurchase.id).where(
             SamplePurchase.order_key == cleaned["order_key"]))
         if duplicate is not None:
-            _raise({"order_number": f"order {cleaned['order_number']} from"
+            raise_if_errors({"order_number": f"order {cleaned['order_number']} from"
                                     f" {cleaned['store_name']} is already logged as purchase"
                                     f" #{duplicate}"})
         purchase = SamplePurchase(product_id=product.id, purchaser_id=actor.id, **cleaned)
@@ -137,7 +136,7 @@ def set_reimbursement(actor: User, purchase_id: int, status: Any) -> SamplePurch
     _require(actor, MANAGERS, "approve reimbursements")
     errors: dict[str, str] = {}
     status = _choice(status, "status", REIMBURSEMENT_STATUSES, errors)
-    _raise(errors)
+    raise_if_errors(errors)
     with write_transaction() as session:
         purchase = get_purchase(actor, purchase_id)
         if purchase.purchaser_id == actor.id:
