@@ -184,3 +184,9 @@ def register(app: Flask) -> None:
                   sampling_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed_demo)
+    from app.jobs_cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+    from app.reports_cli import reports_cli
+
+    app.cli.add_command(reports_cli)

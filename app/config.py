@@ -49,4 +49,11 @@ def load_settings(instance_path: Path) -> dict:
         "SIEVE_STALE_DAYS": int(os.environ.get("SIEVE_STALE_DAYS", "14")),
         "SIEVE_UPLOAD_DIR": os.environ.get("SIEVE_UPLOAD_DIR") or str(instance_path / "uploads"),
         "SIEVE_MAX_UPLOAD_BYTES": int(os.environ.get("SIEVE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        # Background jobs: a Redis queue (RQ workers, `flask --app app jobs worker`) when
+        # SIEVE_REDIS_URL is set, else threads of the web process; inline (synchronous) in tests.
+        "SIEVE_REDIS_URL": os.environ.get("SIEVE_REDIS_URL") or None,
+        "SIEVE_JOBS_INLINE": os.environ.get("SIEVE_JOBS_INLINE", "0") == "1",
+        "SIEVE_JOBS_THREADS": int(os.environ.get("SIEVE_JOBS_THREADS", "2")),
+        "SIEVE_JOB_TIMEOUT": int(os.environ.get("SIEVE_JOB_TIMEOUT", "3600")),
+        "SIEVE_REPORT_DIR": os.environ.get("SIEVE_REPORT_DIR") or str(instance_path / "reports"),
     }

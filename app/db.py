@@ -29,6 +29,11 @@ _write_intent: ContextVar[bool] = ContextVar("sieve_write_intent", default=False
 WRITE_LOCK_KEY = 0x5137E_A0D17
 
 
+def in_write_transaction() -> bool:
+    """Whether this context is inside :func:`write_transaction` (SQLite: holding the lock)."""
+    return _write_intent.get()
+
+
 def take_write_lock(session: Session) -> None:
     """On PostgreSQL, wait for the write lock (re-entrant; released at commit or rollback)."""
     if session.get_bind().dialect.name == "postgresql":

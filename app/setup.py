@@ -50,10 +50,12 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
     from app.design import bp as design_bp
+    from app.jobs import bp as jobs_bp
     from app.notifications import bp as notifications_bp
     from app.portal import bp as portal_bp
     from app.qc import bp as qc_bp
     from app.registry import bp as registry_bp
+    from app.reports_ui import bp as reports_bp
     from app.review import bp as review_bp
 
     app.register_blueprint(auth_bp)
@@ -64,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(qc_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(jobs_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)
 

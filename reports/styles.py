@@ -77,9 +77,9 @@ def styles() -> Styles:
     return Styles(
         title=ParagraphStyle("title", parent=base, fontSize=20, leading=26, spaceAfter=10),
         h1=ParagraphStyle("h1", parent=base, fontSize=13, leading=17, spaceBefore=10,
-                          spaceAfter=5),
+                          spaceAfter=5, keepWithNext=1),
         h2=ParagraphStyle("h2", parent=base, fontSize=10.5, leading=14, spaceBefore=6,
-                          spaceAfter=3),
+                          spaceAfter=3, keepWithNext=1),
         body=base,
         small=ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=MUTED),
         cell=ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5, spaceAfter=0),

@@ -27,7 +27,7 @@ trap 'rm -f "$tmp_pot"' EXIT
 #    just keep the walk short (tests, migrations, instance data, virtualenvs, caches).
 pybabel extract \
     -F babel.cfg \
-    -k _l -k lazy_gettext \
+    -k _l -k lazy_gettext -k t \
     --add-comments=TRANSLATORS: \
     --sort-output \
     --project=Sieve --version="${VERSION:-0.1.0}" \

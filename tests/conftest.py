@@ -29,6 +29,7 @@ TEST_SETTINGS = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "SIEVE_PASSWORD_PROFILE": "fast",
+    "SIEVE_JOBS_INLINE": True,  # background jobs run synchronously unless a test says otherwise
 }
 
 
@@ -94,8 +95,9 @@ def _dispose_engines():
 
 def make_app(database_url: str, **settings):
     uploads = tempfile.mkdtemp(prefix="sieve-uploads-")  # never the repository's instance folder
+    reports = tempfile.mkdtemp(prefix="sieve-reports-")
     app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "SIEVE_UPLOAD_DIR": uploads, **settings})
+                      "SIEVE_UPLOAD_DIR": uploads, "SIEVE_REPORT_DIR": reports, **settings})
 
     @app.before_request
     def fresh_locale():

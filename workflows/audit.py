@@ -63,3 +63,46 @@ def verify_chain(
             return ChainBreak(fields.get("id"), "content does not match its stored hash")
         expected_prev = stored_hash
     return None
+
+
+# --- report manifests: which events a report covers, and a digest of them ----------------------
+
+#: One checkpoint (event id, hash) every this many covered events.
+CHECKPOINT_EVERY = 64
+
+
+def events_digest(pairs: Iterable[tuple[int, str]]) -> tuple[int, str]:
+    """(count, SHA-256) over the ``(id, hash)`` of covered events, in id order."""
+    digest = hashlib.sha256()
+    count = 0
+    for event_id, event_hash_ in pairs:
+        digest.update(f"{event_id}:{event_hash_}\n".encode("ascii"))
+        count += 1
+    return count, digest.hexdigest()
+
+
+def checkpoints(pairs: Iterable[tuple[int, str]], every: int = CHECKPOINT_EVERY) -> list[list]:
+    """Every ``every``-th covered event as [id, hash], and the last one: enough to say where a
+    later copy of the trail first differs from what a report covered."""
+    points: list[list] = []
+    last = None
+    for n, (event_id, event_hash_) in enumerate(pairs):
+        last = [event_id, event_hash_]
+        if n % every == 0:
+            points.append(last)
+    if last is not None and (not points or points[-1] != last):
+        points.append(last)
+    return points
+
+
+def first_difference(recorded: list[list], current: list[list]) -> tuple[Any, Any] | None:
+    """Where two checkpoint lists part: (last matching event id or None, first differing
+    recorded event id or None); None when they agree."""
+    previous = None
+    for i, point in enumerate(recorded):
+        if i >= len(current) or list(current[i]) != list(point):
+            return previous, point[0]
+        previous = point[0]
+    if len(current) > len(recorded):
+        return previous, current[len(recorded)][0]
+    return None

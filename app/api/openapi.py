@@ -49,7 +49,9 @@ DETAIL_PROPERTIES = {
 def openapi_document() -> dict:
     from app.api.attachments import ATTACHMENT_PATHS
     from app.api.design import design_paths
+    from app.api.jobs import JOB_PATHS
     from app.api.notifications import NOTIFICATION_PATHS
+    from app.api.reports import REPORT_PATHS
     from app.api.reviews import review_paths
 
     nullable_str = {"type": ["string", "null"]}
@@ -188,6 +190,8 @@ def openapi_document() -> dict:
                     **_errors(401)}}},
             **ATTACHMENT_PATHS,
             **NOTIFICATION_PATHS,
+            **JOB_PATHS,
+            **REPORT_PATHS,
             **review_paths(_ref, _json, _errors, _int_param),
             **design_paths(_json, _errors, _int_param),
             **qc_paths(),

@@ -59,10 +59,10 @@ def supplier_detail(supplier_id: int):
 @bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
 @login_required
 def supplier_edit(supplier_id: int | None = None):
-    _require_editor()
     supplier = None
-    if supplier_id is not None:
+    if supplier_id is not None:  # 404 before 403: a supplier learns nothing of another's id
         supplier = get_visible_supplier(_user(), supplier_id)
+    _require_editor()
     form = SupplierForm(obj=supplier)
     form.status.choices = select_choices(
         (s, SUPPLIER_STATUS_LABELS[s]) for s in SUPPLIER_STATUSES)
@@ -84,6 +84,7 @@ def supplier_edit(supplier_id: int | None = None):
 @bp.post("/suppliers/<int:supplier_id>/certificates")
 @login_required
 def certificate_add(supplier_id: int):
+    get_visible_supplier(_user(), supplier_id)  # 404 before 403
     _require_editor()
     form = CertificateForm()
     if form.validate_on_submit():

@@ -29,7 +29,7 @@ ZH_PO = ZH_DIR / "messages.po"
 ZH_MO = ZH_DIR / "messages.mo"
 
 #: Keywords scripts/i18n.sh adds with ``-k`` on top of babel's defaults (_, gettext, ngettext...).
-EXTRA_KEYWORDS = ["_l", "lazy_gettext"]
+EXTRA_KEYWORDS = ["_l", "lazy_gettext", "t"]
 #: Directories scripts/i18n.sh skips (--ignore-dirs); babel.cfg only maps app/ and templates/.
 IGNORED_DIRS = (".*", "._", "__pycache__", "tests", "migrations", "instance", "bench",
                 "node_modules", "build", "dist")
