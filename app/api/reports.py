@@ -5,13 +5,14 @@ Domain errors become JSON through the blueprint's error handlers (app/api/views.
 
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import token_required
 from app.api.jobs import JOB_SCHEMA, job_json
 from app.api.openapi import _errors, _int_param, _json
 from app.api.params import json_body
+from app.downloads import send_download
 from app.services.errors import ValidationFailed
 from app.services.jobs import enqueue
 from app.services.reports import KINDS, LANGUAGES
@@ -28,8 +29,7 @@ def _language() -> str:
 
 def _pdf(kind: str, params: dict):
     out, report = generate_file(g.api_user, kind, params, _language())
-    response = send_file(out, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{report.report_id}.pdf")
+    response = send_download(out, "application/pdf", f"{report.report_id}.pdf")
     response.headers["X-Report-Id"] = report.report_id
     response.headers["X-Report-Pages"] = str(report.pages)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,6 +14,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SubmitField
 
 from app.catalog import bp
+from app.downloads import send_download
 from app.models import Attachment, Product, User
 from app.services import attachments as attachment_service
 from app.services.errors import Forbidden, NotFound, ServiceError, StateConflict
@@ -21,7 +22,6 @@ from app.services.visibility import get_visible_product
 from app.ui import user_message
 
 #: The file response's own, stricter policy: nothing in a served file may load or run anything.
-FILE_CSP = "default-src 'none'"
 
 PURPOSE_LABELS = {"proposal": _l("Proposal"), "feedback": _l("Feedback"),
                   "revision": _l("Revision"), "receipt": _l("Purchase receipt"),
@@ -66,14 +66,8 @@ def send_attachment(attachment: Attachment, path: Path):
     """The file response, shared with the API: images inline, PDFs as downloads; never sniffed,
     never able to run anything, never kept by a shared cache."""
     inline = attachment.content_type.startswith("image/")
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=not inline,
-                         download_name=attachment.original_name, etag=attachment.sha256,
-                         conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = FILE_CSP
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(path, attachment.content_type, attachment.original_name,
+                         as_attachment=not inline, etag=attachment.sha256)
 
 
 def _refusal_message(error: attachment_service.UploadRefused) -> str:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from flask import abort, render_template, send_file
+from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.downloads import send_download
 from app.jobs import bp
 from app.models import Job
 from app.services import jobs as job_service
 from app.services.errors import NotFound
 
 #: The file response's own policy: nothing in a served file may load or run anything.
-FILE_CSP = "default-src 'none'"
 
 STATUS_LABELS = {"queued": _l("Queued"), "running": _l("Running"),
                  "succeeded": _l("Finished"), "failed": _l("Failed")}
@@ -46,13 +46,7 @@ def _labels() -> dict:
 def send_job_file(path: Path):
     """A job's file as a download, shared with the API: never sniffed, never cached."""
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name,
-                         conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = FILE_CSP
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(path, mimetype, path.name)
 
 
 @bp.get("/jobs")

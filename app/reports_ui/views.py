@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app.downloads import send_download
 from app.i18n import current_language
 from app.qc.common import form_expired, show_refusal, staff_only, user
 from app.reports_ui import bp
@@ -31,8 +32,7 @@ def _pdf(kind: str, params: dict):
         out, report = generate_file(user(), kind, params, language)
     except NotFound:
         abort(404)
-    return send_file(out, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{report.report_id}.pdf")
+    return send_download(out, "application/pdf", f"{report.report_id}.pdf")
 
 
 @bp.get("/products/<int:product_id>/report.pdf")

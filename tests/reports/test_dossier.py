@@ -11,51 +11,17 @@ from sqlalchemy import func, select, text, update
 
 from app.extensions import db
 from app.models import AuditEvent, CorrectiveAction, SamplePurchase
-from app.services import design, lifecycle, qc, reports, reviews
+from app.services import design, lifecycle, qc, reviews
 from app.services.errors import NotFound, ValidationFailed
 from reports.layout import read_manifest
 from tests import factories
+from tests.reports.helpers import pdf_text, render, verify, without_triggers
 
 INTERNAL_FEEDBACK = "Margin looks thin, push the unit cost down"
 PUBLIC_FEEDBACK = "Box corners crush in transit"
 INSPECTION_NOTE = "Inspector suspects the hinge vendor changed"
 CAPA_NOTE = "Escalate if the answer is late again"
 REVIEW_COMMENT = "Strong heating element, lid feels cheap"
-
-
-# --- helpers (the inspection report's tests use them too) ---------------------------------------
-
-def render(actor, kind: str, params: dict, language: str = "en"):
-    """Generate a report into memory: (GeneratedReport, PDF bytes)."""
-    out = BytesIO()
-    result = reports.generate(actor, kind, params, out, language)
-    return result, out.getvalue()
-
-
-def pdf_text(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
-
-
-def verify(pdf: bytes):
-    db.session.rollback()
-    return reports.verify_pdf(BytesIO(pdf))
-
-
-def without_triggers(statement: str, params: dict) -> None:
-    """Play the attacker with database access: lift the audit trail's UPDATE trigger, edit the
-    row, put the trigger back (as tests/services/test_audit_trail.py does)."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-            conn.execute(text(statement), params)
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(text(statement), params)
-            conn.execute(text(
-                "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT"
-                " RAISE(ABORT, 'audit_events is append-only: UPDATE refused'); END"))
 
 
 def flat(value: str) -> str:

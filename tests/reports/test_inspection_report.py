@@ -15,15 +15,8 @@ from app.services import qc
 from app.services.errors import NotFound, ValidationFailed
 from reports.layout import read_manifest
 from tests import factories
-from tests.reports.test_dossier import (
-    INSPECTION_NOTE,
-    failed_routine,
-    flat,
-    pdf_text,
-    render,
-    verify,
-    without_triggers,
-)
+from tests.reports.helpers import pdf_text, render, verify, without_triggers
+from tests.reports.test_dossier import INSPECTION_NOTE, failed_routine, flat
 
 
 @pytest.fixture

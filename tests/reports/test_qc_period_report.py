@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from pypdf import PdfReader
 
 from app.extensions import db
 from app.services import qc, registry
@@ -16,12 +15,7 @@ from app.services.reports import generate, verify_pdf
 from app.services.reports import qc_period as qc_report
 from tests import factories
 from tests.factories import today
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text with all whitespace removed (table cells wrap anywhere)."""
-    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-                   .split())
+from tests.reports.helpers import squeezed_text as pdf_text
 
 
 def report(actor, params, language="en") -> tuple[bytes, object]:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
+from tests.reports.helpers import without_triggers
 
 PDF_TYPE = "application/pdf"
 
@@ -263,22 +264,6 @@ def test_cli_verify_passes_a_fresh_report_and_fails_a_changed_or_foreign_one(
     assert "CHANGED" in changed.output and "differ" in changed.output
 
 
-def _rewrite_event(event_id: int) -> None:
-    """Play the attacker with database access: lift the audit trail's UPDATE trigger, rewrite
-    one event's reason, put the trigger back."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        update = text("UPDATE audit_events SET reason = 'rewritten' WHERE id = :id")
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-            conn.execute(update, {"id": event_id})
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(update, {"id": event_id})
-            conn.execute(text(
-                "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT"
-                " RAISE(ABORT, 'audit_events is append-only: UPDATE refused'); END"))
 
 
 def test_cli_verify_names_the_audit_event_that_was_rewritten(runner, world, tmp_path):
@@ -288,7 +273,29 @@ def test_cli_verify_names_the_audit_event_that_was_rewritten(runner, world, tmp_
                                world.manager.email, "-o", str(target)])
     assert made.exit_code == 0, made.output
     event_id = int(made.output.split("covers audit events #")[1].split(" ")[0]) + 1
-    _rewrite_event(event_id)
+    _rewrite_event_reason(event_id)
     changed = runner.invoke(args=["reports", "verify", str(target)])
     assert changed.exit_code == 1, changed.output
     assert f"CHANGED: event #{event_id} differs" in changed.output
+
+
+def test_report_downloads_carry_the_same_safe_headers_as_every_file(client, auth, world,
+                                                                    inspected):
+    from tests.api.conftest import basic
+
+    product, _inspection = inspected
+    token = client.post("/api/v1/tokens", headers=basic(world.manager.email)).json["token"]
+    api = fetch(client, f"/api/v1/products/{product.id}/report.pdf",
+                headers={"Authorization": f"Bearer {token}"})
+    auth.login(world.manager.email)
+    page = fetch(client, f"/products/{product.id}/report.pdf")
+    for response in (page, api):
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+        assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def _rewrite_event_reason(event_id: int) -> None:
+    without_triggers("UPDATE audit_events SET reason = 'rewritten' WHERE id = :id",
+                     {"id": event_id})

@@ -8,7 +8,6 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app.db import write_transaction
@@ -21,15 +20,10 @@ from app.services.reports import supplier as supplier_report
 from app.services.reports.supplier import timeliness
 from tests import factories
 from tests.factories import today
+from tests.reports.helpers import squeezed_text as pdf_text
 
 INSPECTION_SECRET = "INSPECTIONSECRET42"
 CAPA_SECRET = "CAPASECRET77"
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text with all whitespace removed (table cells wrap anywhere)."""
-    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-                   .split())
 
 
 def report(actor, supplier_id, language="en") -> tuple[bytes, object]:
