@@ -190,3 +190,12 @@ def register(app: Flask) -> None:
     from app.reports_cli import reports_cli
 
     app.cli.add_command(reports_cli)
+    from app.metrics_cli import metrics_cli
+
+    app.cli.add_command(metrics_cli)
+    from app.elimination_cli import elimination_cli
+
+    app.cli.add_command(elimination_cli)
+    from app.standing_cli import standing_cli
+
+    app.cli.add_command(standing_cli)

@@ -49,8 +49,12 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
+    from app.dashboards import bp as dashboards_bp
     from app.design import bp as design_bp
+    from app.elimination import bp as elimination_bp
+    from app.exports import bp as exports_bp
     from app.jobs import bp as jobs_bp
+    from app.metrics import bp as metrics_bp
     from app.notifications import bp as notifications_bp
     from app.portal import bp as portal_bp
     from app.qc import bp as qc_bp
@@ -68,6 +72,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(metrics_bp, url_prefix="/metrics")
+    app.register_blueprint(elimination_bp, url_prefix="/elimination")
+    app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)
 

@@ -4,4 +4,18 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import attachments, design, jobs, notifications, qc, reports, reviews, views  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    attachments,
+    dashboards,
+    design,
+    elimination,
+    exports,
+    jobs,
+    metrics,
+    notifications,
+    qc,
+    reports,
+    reviews,
+    standing,
+    views,
+)

@@ -48,11 +48,16 @@ DETAIL_PROPERTIES = {
 
 def openapi_document() -> dict:
     from app.api.attachments import ATTACHMENT_PATHS
+    from app.api.dashboards import DASHBOARD_PATHS, DASHBOARD_SCHEMAS
     from app.api.design import design_paths
+    from app.api.elimination import ELIMINATION_PATHS, ELIMINATION_SCHEMAS
+    from app.api.exports import EXPORT_PATHS
     from app.api.jobs import JOB_PATHS
+    from app.api.metrics import METRICS_PATHS, METRICS_SCHEMAS
     from app.api.notifications import NOTIFICATION_PATHS
     from app.api.reports import REPORT_PATHS
     from app.api.reviews import review_paths
+    from app.api.standing import STANDING_PATHS, STANDING_SCHEMAS
 
     nullable_str = {"type": ["string", "null"]}
     product = {
@@ -131,6 +136,10 @@ def openapi_document() -> dict:
                     "sku_cap": {"type": ["integer", "null"]},
                     "selection_threshold": {"type": "number"}}},
                 **qc_schemas(),
+                **METRICS_SCHEMAS,
+                **ELIMINATION_SCHEMAS,
+                **STANDING_SCHEMAS,
+                **DASHBOARD_SCHEMAS,
                 "Supplier": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "name": {"type": "string"}, "name_en": nullable_str,
                     "region": nullable_str, "status": {"type": "string"},
@@ -192,6 +201,11 @@ def openapi_document() -> dict:
             **NOTIFICATION_PATHS,
             **JOB_PATHS,
             **REPORT_PATHS,
+            **METRICS_PATHS,
+            **ELIMINATION_PATHS,
+            **STANDING_PATHS,
+            **EXPORT_PATHS,
+            **DASHBOARD_PATHS,
             **review_paths(_ref, _json, _errors, _int_param),
             **design_paths(_json, _errors, _int_param),
             **qc_paths(),

@@ -12,6 +12,8 @@ from app.models.base import utcnow
 from workflows.inspection import DEFAULT_CHECKLIST
 
 SUPPLIER_STATUSES = ("prospective", "active", "probation", "eliminated")
+#: Computed from the supplier's products (app.services.standing); None until first computed.
+STANDINGS = ("preferred", "approved", "probation", "eliminated")
 
 
 class Supplier(db.Model):
@@ -25,6 +27,11 @@ class Supplier(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     region: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(20), default="prospective", index=True)
+    #: preferred | approved | probation | eliminated; its reasons and the figures behind them.
+    standing: Mapped[str | None] = mapped_column(String(16), index=True)
+    standing_reasons: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    standing_figures: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    standing_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     certificates = relationship(
@@ -86,6 +93,8 @@ class Category(db.Model):
     required_certificates: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     #: Corrective action requests are due this many days after they open.
     capa_due_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    #: Elimination thresholds (workflows.elimination.EliminationThresholds fields); {} = none.
+    elimination_rules: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     parent = relationship("Category", remote_side="Category.id", lazy="joined", join_depth=1)

@@ -99,8 +99,24 @@ def _run_report(context: JobContext) -> dict:
 
 
 #: job kind -> handler. Imports and elimination sweeps add theirs here.
+def _lazy(module: str, name: str) -> Callable:
+    """A handler function from another service module, imported when first called (those
+    modules import this one)."""
+    def call(*args):
+        from importlib import import_module
+
+        return getattr(import_module(module), name)(*args)
+
+    call.__name__ = name
+    return call
+
+
 HANDLERS: dict[str, JobHandler] = {
     "report": JobHandler(run=_run_report, check=_check_report),
+    "metrics_import": JobHandler(run=_lazy("app.services.metrics", "run_import_job"),
+                                 check=_lazy("app.services.metrics", "check_import_job")),
+    "elimination_sweep": JobHandler(run=_lazy("app.services.elimination", "run_sweep_job"),
+                                    check=_lazy("app.services.elimination", "check_sweep_job")),
 }
 
 

@@ -1,0 +1,10 @@
+"""Elimination endpoints of the JSON API."""
+
+from __future__ import annotations
+
+from app.api import bp  # noqa: F401
+
+#: OpenAPI path items of this module (merged by app.api.openapi).
+ELIMINATION_PATHS: dict = {}
+#: OpenAPI component schemas of this module.
+ELIMINATION_SCHEMAS: dict = {}

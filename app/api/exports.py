@@ -1,0 +1,8 @@
+"""Exports endpoints of the JSON API."""
+
+from __future__ import annotations
+
+from app.api import bp  # noqa: F401
+
+#: OpenAPI path items of this module (merged by app.api.openapi).
+EXPORT_PATHS: dict = {}

@@ -1,0 +1,10 @@
+"""Metrics endpoints of the JSON API."""
+
+from __future__ import annotations
+
+from app.api import bp  # noqa: F401
+
+#: OpenAPI path items of this module (merged by app.api.openapi).
+METRICS_PATHS: dict = {}
+#: OpenAPI component schemas of this module.
+METRICS_SCHEMAS: dict = {}

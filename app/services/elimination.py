@@ -1,0 +1,1 @@
+"""Elimination sweeps: load the catalogue, run the rules, store candidates, act on them."""

@@ -1,0 +1,1 @@
+"""Supplier standing: computed from the supplier's products, audited when it changes."""
