@@ -49,6 +49,11 @@ def load_settings(instance_path: Path) -> dict:
         "SIEVE_STALE_DAYS": int(os.environ.get("SIEVE_STALE_DAYS", "14")),
         "SIEVE_UPLOAD_DIR": os.environ.get("SIEVE_UPLOAD_DIR") or str(instance_path / "uploads"),
         "SIEVE_MAX_UPLOAD_BYTES": int(os.environ.get("SIEVE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        # An XLSX export of more rows than this is written by a background job.
+        "SIEVE_EXPORT_INLINE_ROWS": int(os.environ.get("SIEVE_EXPORT_INLINE_ROWS", "5000")),
+        # Customer metrics files (CSV/XLSX) may be far larger than attachments: 256 MB.
+        "SIEVE_METRICS_MAX_BYTES": int(os.environ.get("SIEVE_METRICS_MAX_BYTES",
+                                                      str(256 * 1024 * 1024))),
         # Background jobs: a Redis queue (RQ workers, `flask --app app jobs worker`) when
         # SIEVE_REDIS_URL is set, else threads of the web process; inline (synchronous) in tests.
         "SIEVE_REDIS_URL": os.environ.get("SIEVE_REDIS_URL") or None,

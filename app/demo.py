@@ -139,6 +139,7 @@ def seed(reset: bool = False, echo=print) -> None:
     for supplier, (_n, _en, _r, status) in zip(suppliers, SUPPLIERS, strict=True):
         if status != "active":
             registry.update_supplier(admin, supplier.id, {"status": status})
+    _seed_metrics_and_sweep(categories, users["manager@sieve.demo"])
     _print_logins(echo)
 
 
@@ -202,6 +203,47 @@ def _seed_products(suppliers, categories, users) -> None:
             _seed_inspection(product.id, managers, owner, "pass_routine", n)
         if state == "in_design":
             _seed_design_round(product.id, owner, managers["designer"], answered=n % 2 == 0)
+
+
+#: Elimination rules per category (every other category decides by hand instead of watching).
+DEMO_RULES = {"window_periods": 3, "min_positive_rate": 85, "max_return_rate": 8,
+              "max_complaints_per_1000_orders": 15, "max_failed_inspections_12m": 2,
+              "flag_overdue_capa": True, "bottom_percent": 20}
+METRIC_MONTHS = 6
+
+
+def _demo_figures(n: int, month: int) -> dict:
+    """Six months of plausible figures; every fifth product sours in the last quarter."""
+    units = 300 + (n * 53) % 700 + month * 20
+    orders = int(units * 0.9)
+    reviews = units // 6
+    souring = n % 5 == 0 and month >= METRIC_MONTHS - 3
+    positive = int(reviews * (0.78 if souring else 0.9 + (n % 4) * 0.02))
+    returns = int(units * (0.11 if souring and n % 2 == 0 else 0.02 + (n % 3) * 0.01))
+    complaints = int(orders * (0.02 if souring and n % 2 else 0.004))
+    rating = round(1 + 4 * positive / reviews, 2) if reviews else ""
+    return {"units_sold": units, "orders": orders, "reviews": reviews, "avg_rating": rating,
+            "positive_reviews": positive, "returns": returns, "complaints": complaints}
+
+
+def _seed_metrics_and_sweep(categories, manager) -> None:
+    """Customer figures for the products that reached the shelves, an import through the same
+    service the marketplace's push uses, category rules, then one elimination sweep."""
+    from app.services import elimination, metrics
+    from workflows.periods import parse_period
+
+    shelf = ("listed", "under_watch", "suspended", "delisted")
+    on_shelf = db.session.scalars(select(Product).where(Product.state.in_(shelf))
+                                  .order_by(Product.id)).all()
+    latest = parse_period(f"{date.today().year}-{date.today().month:02d}").shift(-1)
+    periods = [str(latest.shift(k - METRIC_MONTHS + 1)) for k in range(METRIC_MONTHS)]
+    rows = [{"product_id": product.id, "period": key, **_demo_figures(product.id, month)}
+            for product in on_shelf for month, key in enumerate(periods)]
+    metrics.import_rows(manager, rows)
+    for i, category in enumerate(categories):
+        rules = dict(DEMO_RULES, action="decision_list" if i % 2 else "under_watch")
+        elimination.set_category_rules(manager, category.id, rules)
+    elimination.run_sweep(manager, "manual")
 
 
 #: Transitions the demo reaches through an inspection's verdict instead of a manual decision.

@@ -90,6 +90,16 @@ ACTION_LABELS = {
     "close_corrective_action": _l("Corrective action closed"),
     "return_corrective_action": _l("Corrective action returned"),
     "escalate_corrective_action": _l("Corrective action escalated"),
+    "apply_metric_import": _l("Customer metrics imported"),
+    "refuse_metric_import": _l("Customer metrics file refused"),
+    "fail_metric_import": _l("Customer metrics import failed"),
+    "elimination_sweep": _l("Elimination sweep run"),
+    "elimination_sweep_failed": _l("Elimination sweep failed"),
+    "set_elimination_rules": _l("Elimination rules changed"),
+    "dismiss": _l("Candidate dismissed"),
+    "standing_changed": _l("Standing changed"),
+    "standing_override": _l("Standing overridden"),
+    "standing_override_cleared": _l("Standing override cleared"),
     **TRANSITION_LABELS,
 }
 

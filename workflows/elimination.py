@@ -22,22 +22,9 @@ A window with no reviews (units, orders) gives a finding that does not trigger a
 Rates are rounded to 4 decimals before comparing, so float noise cannot tip a value sitting
 exactly on a threshold, and exactly on the threshold never counts as below or above.
 
-Composite performance score, 0 to 1, higher is better (shown with its parts on every candidate;
-ranks the bottom P % of a category at its SKU cap)::
-
-    score       = 0.40 * positive + 0.25 * returns + 0.20 * complaints + 0.15 * inspections
-    positive    = sum(positive_reviews) / sum(reviews)
-    returns     = 1 - min(return rate / 20 %, 1)
-    complaints  = 1 - min(complaints per 1,000 orders / 20, 1)
-    inspections = 1 - min(failed routine inspections in 12 months / 3, 1)
-
-Customers' verdict weighs most (reviews, then returns, then complaints); QC's record completes
-it. Each part is rounded to 4 decimals, and so is the score. A part the product has no data for
-in the window (no reviews, units or orders) takes the mean of that part over the category's
-evaluated products that have it (0.5 when none has), so being new or quiet neither rescues nor
-sinks a product. The bottom P % is ceil(P % of the ranked products), at least one when P > 0,
-lowest score first; equal scores are ordered by product id, lower first, so the same figures
-always give the same list.
+The composite performance score and the bottom P % ranking live in
+:mod:`workflows.performance` (re-exported here); :mod:`workflows.elimination_frame` evaluates the
+same rules over the whole catalogue at once, with numpy arrays, and gives the same candidates.
 
 Speed: one pass over the products (window sums, per-product rules), then one pass per category
 (part means, one sort of that category only when it is at its cap). Figures are trusted: the
@@ -53,9 +40,28 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
 
 from workflows.lifecycle import State
+from workflows.performance import (  # noqa: F401  (re-exported: the score's public names)
+    COMPLAINTS_SCALE,
+    FAILED_INSPECTIONS_SCALE,
+    FORMULA,
+    NEUTRAL_PART,
+    PLACES,
+    RETURN_RATE_SCALE,
+    WEIGHTS,
+    Parts,
+    PerformanceScore,
+    ScorePart,
+    bottom_count,
+    bottom_percent,
+    part_means,
+    performance_score,
+    rank_by_score,
+    score_parts,
+    score_value,
+)
+from workflows.performance import format_number as _num
 from workflows.periods import Period, PeriodError, parse_period, series, span_label
 
 POSITIVE_RATE, RETURN_RATE, COMPLAINTS = "positive_rate", "return_rate", "complaints"
@@ -68,13 +74,6 @@ ACTIONS = (UNDER_WATCH, DECISION_LIST)
 #: Products the sweep looks at; suspended ones are already off sale and handled by QC.
 EVALUATED_STATES = frozenset({State.LISTED.value, State.UNDER_WATCH.value})
 
-PLACES = 4
-#: (part, weight) of the composite score, in the order shown.
-WEIGHTS = (("positive", 0.40), ("returns", 0.25), ("complaints", 0.20), ("inspections", 0.15))
-RETURN_RATE_SCALE = 20.0  # a return rate of 20 % or more scores 0
-COMPLAINTS_SCALE = 20.0  # 20 or more complaints per 1,000 orders score 0
-FAILED_INSPECTIONS_SCALE = 3  # 3 or more failed inspections in 12 months score 0
-NEUTRAL_PART = 0.5
 
 
 class EliminationError(ValueError):
@@ -199,31 +198,6 @@ class Finding:
     numbers: dict
 
 
-class ScorePart(NamedTuple):
-    """One weighted part of the composite score (a named tuple: built once per candidate)."""
-
-    name: str
-    weight: float
-    value: float
-    imputed: bool  # no data in the window: the category's mean stands in
-
-
-@dataclass(frozen=True, slots=True)
-class PerformanceScore:
-    value: float
-    parts: tuple[ScorePart, ...]
-
-    def formula(self) -> str:
-        """``0.40 × 0.875 positive + ... = 0.7125``, imputed parts marked."""
-        terms = [f"{part.weight:.2f} × {_num(part.value)} {part.name}"
-                 + (" (category mean)" if part.imputed else "") for part in self.parts]
-        return " + ".join(terms) + f" = {_num(self.value)}"
-
-    def as_dict(self) -> dict:
-        return {"value": self.value, "parts": {p.name: {"weight": p.weight, "value": p.value,
-                                                        "imputed": p.imputed} for p in self.parts}}
-
-
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A product the sweep proposes: every rule it triggered, and its performance score."""
@@ -237,12 +211,6 @@ class Candidate:
     @property
     def explanations(self) -> tuple[str, ...]:
         return tuple(f.explanation for f in self.findings)
-
-
-def _num(value: float) -> str:
-    """Up to 4 decimals, trailing zeros dropped: 87.5, 90, 66.6667."""
-    text = f"{value:.{PLACES}f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def _counted(count: int, noun: str) -> str:
@@ -424,77 +392,7 @@ def product_findings(product: ProductFigures, thresholds: EliminationThresholds,
     return [finding for finding in found if finding is not None]
 
 
-# --- composite score -------------------------------------------------------------------------
-
-Parts = tuple[float | None, float | None, float | None, float]
-
-
-def score_parts(totals: WindowTotals, failed_inspections: int) -> Parts:
-    """(positive, returns, complaints, inspections), each 0..1; None where the window has no
-    reviews, units or orders."""
-    positive = returns = complaints = None
-    if totals.reviews > 0:
-        positive = round(min(totals.positive_reviews / totals.reviews, 1.0), PLACES)
-    if totals.units_sold > 0:
-        rate = 100 * totals.returns / totals.units_sold
-        returns = round(1 - min(rate / RETURN_RATE_SCALE, 1.0), PLACES)
-    if totals.orders > 0:
-        per_1000 = 1000 * totals.complaints / totals.orders
-        complaints = round(1 - min(per_1000 / COMPLAINTS_SCALE, 1.0), PLACES)
-    inspections = round(1 - min(failed_inspections / FAILED_INSPECTIONS_SCALE, 1.0), PLACES)
-    return positive, returns, complaints, inspections
-
-
-def part_means(all_parts: Iterable[Parts]) -> tuple[float, ...]:
-    """Each part's mean over the products that have it (NEUTRAL_PART where none has): what
-    stands in for a missing part within a category."""
-    sums = [0.0] * len(WEIGHTS)
-    counts = [0] * len(WEIGHTS)
-    for parts in all_parts:
-        for index, value in enumerate(parts):
-            if value is not None:
-                sums[index] += value
-                counts[index] += 1
-    return tuple(round(s / c, PLACES) if c else NEUTRAL_PART for s, c in zip(sums, counts,
-                                                                              strict=True))
-
-
-def _score_value(parts: Parts, fallback: Sequence[float]) -> float:
-    total = 0.0
-    for (_name, weight), value, stand_in in zip(WEIGHTS, parts, fallback, strict=True):
-        total += weight * (stand_in if value is None else value)
-    return round(total, PLACES)
-
-
-def performance_score(parts: Parts, fallback: Sequence[float] | None = None) -> PerformanceScore:
-    """The composite score with its parts; ``fallback`` (from :func:`part_means`) replaces
-    missing parts, NEUTRAL_PART for each when not given."""
-    if fallback is None:
-        fallback = (NEUTRAL_PART,) * len(WEIGHTS)
-    shown = tuple(ScorePart(name, weight, stand_in if value is None else value, value is None)
-                  for (name, weight), value, stand_in in zip(WEIGHTS, parts, fallback,
-                                                             strict=True))
-    return PerformanceScore(_score_value(parts, fallback), shown)
-
-
-def bottom_count(size: int, percent: float | None) -> int:
-    """How many of ``size`` ranked products the bottom ``percent`` % holds: rounded up, at
-    least one when percent > 0, never more than ``size``."""
-    if not percent or size <= 0:
-        return 0
-    return min(size, max(1, math.ceil(round(size * percent / 100, 9))))
-
-
-def rank_by_score(scored: Iterable[tuple[Hashable, float]]) -> list[tuple[Hashable, float]]:
-    """(product_id, score) pairs, lowest score first, ties by product id."""
-    return sorted(scored, key=lambda pair: (pair[1], pair[0]))
-
-
-def bottom_percent(scored: Iterable[tuple[Hashable, float]], percent: float | None) -> list:
-    """Product ids of the bottom ``percent`` % of a category by score, weakest first."""
-    ranked = rank_by_score(scored)
-    return [product_id for product_id, _score in ranked[:bottom_count(len(ranked), percent)]]
-
+# --- the bottom P % of a category at its cap ---------------------------------------------
 
 def bottom_percent_finding(score: PerformanceScore, rank: int, ranked: int, percent: float,
                            tied_with: object = None) -> Finding:
@@ -571,7 +469,7 @@ def evaluate_catalogue(products: Iterable[ProductFigures],
 def _flag_bottom(members: list[_Row], means: Sequence[float], percent: float) -> None:
     """Append a bottom-P % finding to each of the category's weakest rows."""
     by_id = {row.product.product_id: row for row in members}
-    ranked = rank_by_score((product_id, _score_value(row.parts, means))
+    ranked = rank_by_score((product_id, score_value(row.parts, means))
                            for product_id, row in by_id.items())
     picked = bottom_count(len(ranked), percent)
     first_out = ranked[picked] if picked < len(ranked) else None

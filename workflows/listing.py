@@ -44,6 +44,8 @@ class SlotHolder:
     inspections: int = 0
     failed_inspections: int = 0
     unresolved_actions: int = 0
+    #: Composite performance score (workflows.performance), when the service computed one.
+    score: float | None = None
 
     @property
     def pass_rate(self) -> float | None:
@@ -61,11 +63,13 @@ class SlotHolder:
 
 
 def weakness_key(h: SlotHolder) -> tuple:
-    """Weakest first: worse state, more failed inspections, more open corrective actions, lower
-    pass rate; ties by id. (The monitoring issue's composite score will refine this.)"""
+    """Weakest first: worse state, lower composite performance score (the elimination sweep's;
+    holders without one after those with one), more failed inspections, more open corrective
+    actions, lower pass rate; ties by id."""
     rate = h.pass_rate
-    return (-_STATE_WEIGHT.get(h.state, 0), -h.failed_inspections, -h.unresolved_actions,
-            1.0 if rate is None else rate, h.product_id)
+    return (-_STATE_WEIGHT.get(h.state, 0), h.score is None, h.score or 0.0,
+            -h.failed_inspections, -h.unresolved_actions, 1.0 if rate is None else rate,
+            h.product_id)
 
 
 def rank_weakest(holders: Iterable[SlotHolder]) -> list[SlotHolder]:

@@ -32,6 +32,9 @@ class Supplier(db.Model):
     standing_reasons: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     standing_figures: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     standing_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A manager's override of the computed standing, with its reason; kept until cleared.
+    standing_override: Mapped[str | None] = mapped_column(String(16))
+    standing_override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     certificates = relationship(

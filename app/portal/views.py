@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.portal import bp
+from app.registry.standing import standing_context
 from app.services.portal import supplier_overview, supplier_quality
 
 NEXT_STEPS = {
@@ -33,5 +34,6 @@ def portal():
     if not user.is_supplier:
         abort(404)
     rows = supplier_overview(user, date.today())
+    own = standing_context(user, user.supplier_id) if user.supplier_id else {}
     return render_template("portal/index.html", rows=rows, next_steps=NEXT_STEPS,
-                           quality=supplier_quality(user))
+                           quality=supplier_quality(user), **own)

@@ -97,3 +97,22 @@ class CategoryForm(FlaskForm):
         for name in ("aql_critical", "aql_major", "aql_minor"):
             self[name].choices = aql_choices()
         self.inspection_level.choices = level_choices()
+
+
+class RecomputeStandingForm(FlaskForm):
+    """The supplier page's "Recompute" button: posts only its CSRF token."""
+
+    submit = SubmitField(_l("Recompute standing"))
+
+
+class StandingOverrideForm(FlaskForm):
+    """A manager's override of the computed standing (choices set by the view)."""
+
+    standing = SelectField(_l("Standing"), choices=[])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Override standing"))
+
+
+class ClearOverrideForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Clear override"))

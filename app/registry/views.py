@@ -9,11 +9,19 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.forms import select_choices
-from app.models import Category, Product
-from app.models.suppliers import SUPPLIER_STATUSES
+from app.models import Category, Product, Supplier
+from app.models.suppliers import STANDINGS, SUPPLIER_STATUSES
 from app.registry import bp
-from app.registry.forms import CategoryForm, CertificateForm, SupplierForm
-from app.services import registry
+from app.registry.forms import (
+    CategoryForm,
+    CertificateForm,
+    ClearOverrideForm,
+    RecomputeStandingForm,
+    StandingOverrideForm,
+    SupplierForm,
+)
+from app.registry.standing import STANDING_COLOURS, STANDING_LABELS, standing_context
+from app.services import registry, standing
 from app.services.errors import NotFound, ServiceError
 from app.services.visibility import get_visible_supplier, visible_suppliers
 from app.ui import SUPPLIER_STATUS_LABELS, money, user_message
@@ -35,10 +43,20 @@ def _require_editor():
 @bp.get("/suppliers")
 @login_required
 def supplier_list():
-    suppliers = db.session.scalars(visible_suppliers(_user())).all()
+    query = visible_suppliers(_user())
+    chosen = request.args.get("standing") or ""
+    if chosen in STANDINGS:
+        query = query.where(Supplier.standing == chosen)
+    elif chosen == "none":  # not computed yet
+        query = query.where(Supplier.standing.is_(None))
+    else:
+        chosen = ""
+    suppliers = db.session.scalars(query).all()
     counts = dict(db.session.execute(
         select(Product.supplier_id, func.count()).group_by(Product.supplier_id)).all())
-    return render_template("registry/suppliers.html", suppliers=suppliers, counts=counts)
+    return render_template("registry/suppliers.html", suppliers=suppliers, counts=counts,
+                           chosen_standing=chosen, STANDINGS=STANDINGS,
+                           STANDING_LABELS=STANDING_LABELS, STANDING_COLOURS=STANDING_COLOURS)
 
 
 @bp.get("/suppliers/<int:supplier_id>")
@@ -49,10 +67,84 @@ def supplier_detail(supplier_id: int):
     except NotFound:
         abort(404)
     form = CertificateForm() if _user().role in EDITORS else None
+    managing = _user().role in standing.RECOMPUTE_ROLES
     from datetime import date
 
     return render_template("registry/supplier.html", supplier=supplier, cert_form=form,
-                           today=date.today())
+                           today=date.today(),
+                           recompute_form=RecomputeStandingForm() if managing else None,
+                           override_form=_override_form() if managing else None,
+                           clear_form=ClearOverrideForm(prefix="clear") if managing else None,
+                           **standing_context(_user(), supplier.id))
+
+
+def _override_form() -> StandingOverrideForm:
+    form = StandingOverrideForm(prefix="override")
+    form.standing.choices = select_choices((s, STANDING_LABELS[s]) for s in STANDINGS)
+    return form
+
+
+def _standing_manager(supplier_id: int) -> None:
+    get_visible_supplier(_user(), supplier_id)  # 404 before 403
+    if _user().role not in standing.RECOMPUTE_ROLES:
+        abort(403)
+
+
+@bp.post("/suppliers/<int:supplier_id>/standing/override")
+@login_required
+def standing_override(supplier_id: int):
+    _standing_manager(supplier_id)
+    form = _override_form()
+    if form.validate_on_submit():
+        try:
+            standing.set_override(_user(), supplier_id, form.standing.data, form.reason.data)
+        except ServiceError as error:
+            flash(user_message(error), "danger")
+        else:
+            flash(_("Standing overridden: it holds until the override is cleared."), "success")
+    else:
+        flash("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items()),
+              "danger")
+    return redirect(url_for("registry.supplier_detail", supplier_id=supplier_id))
+
+
+@bp.post("/suppliers/<int:supplier_id>/standing/override/clear")
+@login_required
+def standing_override_clear(supplier_id: int):
+    _standing_manager(supplier_id)
+    form = ClearOverrideForm(prefix="clear")
+    if form.validate_on_submit():
+        try:
+            standing.clear_override(_user(), supplier_id, form.reason.data)
+        except ServiceError as error:
+            flash(user_message(error), "danger")
+        else:
+            flash(_("Override cleared: the standing follows the figures again."), "success")
+    else:
+        flash("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items()),
+              "danger")
+    return redirect(url_for("registry.supplier_detail", supplier_id=supplier_id))
+
+
+@bp.post("/suppliers/<int:supplier_id>/standing/recompute")
+@login_required
+def standing_recompute(supplier_id: int):
+    _standing_manager(supplier_id)
+    form = RecomputeStandingForm()
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete or expired; please try again."), "danger")
+    else:
+        try:
+            result = standing.recompute_supplier(_user(), supplier_id)
+        except ServiceError as error:
+            flash(user_message(error), "danger")
+        else:
+            label = STANDING_LABELS.get(result["standing"], result["standing"])
+            if result["changed"]:
+                flash(_("Standing recomputed: now %(standing)s.", standing=label), "success")
+            else:
+                flash(_("Standing recomputed: unchanged (%(standing)s).", standing=label), "info")
+    return redirect(url_for("registry.supplier_detail", supplier_id=supplier_id))
 
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])

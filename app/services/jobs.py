@@ -117,6 +117,8 @@ HANDLERS: dict[str, JobHandler] = {
                                  check=_lazy("app.services.metrics", "check_import_job")),
     "elimination_sweep": JobHandler(run=_lazy("app.services.elimination", "run_sweep_job"),
                                     check=_lazy("app.services.elimination", "check_sweep_job")),
+    "export": JobHandler(run=_lazy("app.services.exports", "run_export_job"),
+                         check=_lazy("app.services.exports", "check_export_job")),
 }
 
 

@@ -92,11 +92,13 @@ def _product_params(product: Product) -> dict:
 
 # --- hooks ------------------------------------------------------------------------------------
 
-def on_transition(session: Session, actor, product, transition: str, reason: str | None) -> None:
+def on_transition(session: Session, actor, product, transition: str, reason: str | None,
+                  recipients: dict[int, list[int]] | None = None) -> None:
     """After a lifecycle transition, inside its transaction.
 
     ``product.state`` is stale here (the state was written with a bulk UPDATE), so the new state
-    comes from the lifecycle table.
+    comes from the lifecycle table. ``recipients`` caches each supplier's users when one action
+    moves many products (the elimination sweep).
     """
     rule = TRANSITIONS.get(transition)
     if rule is None:
@@ -115,8 +117,13 @@ def on_transition(session: Session, actor, product, transition: str, reason: str
     message = f"{name}: {rule.label} (now {rule.target.value})."
     if reason:
         message += f" Reason: {reason}"
-    _notify(session, _supplier_user_ids(session, product.supplier_id), "decision", product.id,
-            message, params, actor=actor)
+    if recipients is None:
+        users = _supplier_user_ids(session, product.supplier_id)
+    else:
+        if product.supplier_id not in recipients:
+            recipients[product.supplier_id] = _supplier_user_ids(session, product.supplier_id)
+        users = recipients[product.supplier_id]
+    _notify(session, users, "decision", product.id, message, params, actor=actor)
 
 
 def _round_product(session: Session, design_round) -> Product | None:

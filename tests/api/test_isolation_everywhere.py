@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CorrectiveAction
-from app.services import attachments, design, jobs
+from app.services import attachments, design, elimination, jobs, metrics
 from tests import factories
 
 INTERNAL = "内部备注 internal-only margin talk"
 #: Every id a route may carry; a route with another id fails test_every_id_route_is_covered.
 ID_ARGS = frozenset({"product_id", "item_id", "attachment_id", "purchase_id", "inspection_id",
-                     "defect_id", "capa_id", "job_id", "supplier_id"})
+                     "defect_id", "capa_id", "job_id", "supplier_id", "import_id", "run_id",
+                     "candidate_id"})
 #: Values for the other arguments of those routes (e.g. the review action of a CAPA page).
 OTHER_ARGS = {"action": "close"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -40,10 +41,20 @@ def _foreign_objects(world):
     # A finished report job of B's user (jobs run inline in tests).
     job = jobs.enqueue(world.other_supplier_user, "report", {
         "kind": "product", "params": {"product_id": listed.id}, "language": "en"})
+    # B's customer figures (a manager's import), and a sweep that proposes B's product.
+    on_sale = factories.make_product(world, "listed", supplier=world.supplier_b)
+    imported = metrics.import_rows(world.manager, [
+        {"product_id": on_sale.id, "period": "2026-10", "units_sold": 100, "orders": 90,
+         "reviews": 40, "avg_rating": 2.5, "positive_reviews": 10, "returns": 5,
+         "complaints": 1}])
+    elimination.set_category_rules(world.manager, on_sale.category_id, {"min_positive_rate": 90})
+    run = elimination.run_sweep(world.manager, "manual", as_of="2026-11-05")
+    candidate = elimination.list_candidates(world.manager, run_id=run.id)[0]
     return {"product_id": product.id, "item_id": item.id, "attachment_id": attachment.id,
             "category_id": None, "purchase_id": inspection.purchase_id,
             "inspection_id": inspection.id, "defect_id": inspection.defects[0].id,
-            "capa_id": request.id, "job_id": job.id, "supplier_id": world.supplier_b.id}
+            "capa_id": request.id, "job_id": job.id, "supplier_id": world.supplier_b.id,
+            "import_id": imported.id, "run_id": run.id, "candidate_id": candidate.id}
 
 
 def text_of(response) -> str:

@@ -82,8 +82,12 @@ def weakest_listed(session: Session, category_id: int, limit: int = 5) -> tuple[
         .outerjoin(unresolved, unresolved.c.product_id == Product.id)
         .where(Product.category_id == category_id,
                Product.state.in_([s.value for s in OCCUPIES_SKU_SLOT])))
+    rows = list(rows)
+    from app.services.elimination import performance_scores  # it imports this package
+
+    scores = performance_scores(session, category_id, [row[0] for row in rows])
     holders = [SlotHolder(pid, zh or en or f"#{pid}", state, int(n or 0), int(failed or 0),
-                          int(open_n or 0))
+                          int(open_n or 0), scores.get(pid))
                for pid, zh, en, state, n, failed, open_n in rows]
     return tuple(h.describe() for h in rank_weakest(holders)[:limit])
 

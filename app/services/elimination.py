@@ -1,1 +1,0 @@
-"""Elimination sweeps: load the catalogue, run the rules, store candidates, act on them."""
