@@ -199,3 +199,8 @@ def register(app: Flask) -> None:
     from app.standing_cli import standing_cli
 
     app.cli.add_command(standing_cli)
+    from app.scale_cli import seed_scale
+    app.cli.add_command(seed_scale)
+    from app.backup_cli import add_backup_commands
+
+    add_backup_commands(app.cli)

@@ -78,13 +78,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(api_bp, url_prefix="/api")
     csrf.exempt(api_bp)
+    from app.ops import register_ops  # production checks, /healthz, /readyz, request log
 
-    @app.get("/healthz")
-    def healthz():
-        from sqlalchemy import text
-
-        db.session.execute(text("SELECT 1"))
-        return jsonify({"status": "ok"})
+    register_ops(app)
 
 
 CSP = (
@@ -109,11 +105,54 @@ def register_security(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
 def register_errors(app: Flask) -> None:
+    import errno
+
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import DBAPIError
+
     from app.services.errors import error_body, http_status
+
+    #: (what the error says, what the API answers, what the page says), by storage failure.
+    storage_failures = {
+        "database_read_only": "the database is read-only; nothing was saved",
+        "disk_full": "no space left on device; nothing was saved",
+        "storage_read_only": "the file storage is read-only; nothing was saved",
+    }
+
+    def storage_failure(error: BaseException) -> str | None:
+        """Which storage failure ``error`` (or an error it was raised from) is, if any: the
+        database refuses writes (read-only, full) or the disk does (full, read-only)."""
+        seen = 0
+        while error is not None and seen < 8:
+            if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+                return "disk_full"
+            if isinstance(error, OSError) and error.errno == errno.EROFS:
+                return "storage_read_only"
+            if isinstance(error, DBAPIError):
+                sqlstate = getattr(error.orig, "sqlstate", None)
+                text = str(error.orig).lower()
+                if sqlstate == "25006" or "readonly database" in text:
+                    return "database_read_only"
+                if sqlstate == "53100" or "database or disk is full" in text:
+                    return "disk_full"
+            error, seen = error.__cause__ or error.__context__, seen + 1
+        return None
+
+    def storage_page_message(failure: str) -> str:
+        return {
+            "database_read_only": _("The database is read-only, so nothing was saved. "
+                                    "Please try again later; if this goes on, tell an "
+                                    "administrator."),
+            "disk_full": _("No space left on device, so nothing was saved. Please try again "
+                           "later; if this goes on, tell an administrator."),
+            "storage_read_only": _("The file storage is read-only, so nothing was saved. "
+                                   "Please try again later; if this goes on, tell an "
+                                   "administrator."),
+        }[failure]
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -125,6 +164,17 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        failure = storage_failure(error)
+        if failure is not None:  # the service rolled back: say what happened, with a 503
+            db.session.rollback()
+            app.logger.error("storage failure (%s) on %s %s: %s", failure, request.method,
+                             request.path, error)
+            headers = {"Retry-After": "60"}
+            if _wants_json():
+                body = {"code": failure, "message": storage_failures[failure], "details": None}
+                return jsonify({"error": body}), 503, headers
+            return render_template("error.html", error=None, status=503,
+                                   message=storage_page_message(failure)), 503, headers
         status = http_status(error)
         if status == 500:
             db.session.rollback()

@@ -153,8 +153,13 @@ DASHBOARD_SCHEMAS: dict = {
             "figures": {"type": "object", "description":
                         "Supplier.standing_figures (missing keys are null) and "
                         "listed_products computed here",
-                        "properties": {key: {"type": ["number", "null"]}
-                                       for key in service.STANDING_FIGURES}}})},
+                        "properties": {
+                            **{key: {"type": ["number", "null"]}
+                               for key in service.STANDING_FIGURES},
+                            "defects_per_inspection": {
+                                "type": "object", "description": "nonconforming items per "
+                                "inspection by class (null without inspections)",
+                                "additionalProperties": {"type": ["number", "null"]}}}}})},
     }),
 }
 

@@ -17,7 +17,7 @@ from app.api.openapi import _errors, _int_param, _json, _ref
 from app.api.params import int_arg, json_body
 from app.models.elimination import CANDIDATE_STATUSES, RUN_STATUSES, RUN_TRIGGERS
 from app.services import elimination
-from app.services.errors import ValidationFailed
+from app.services.errors import ValidationFailed, raise_if_errors
 from app.services.jobs import enqueue
 from workflows.elimination import ACTIONS, RULES
 from workflows.lifecycle import DELIST_REASON_CODES
@@ -37,6 +37,11 @@ def _only(body: dict, allowed: tuple[str, ...]) -> dict:
 @token_required
 def start_elimination_run():
     body = _only(json_body(optional=True), ("as_of", "period_kind"))
+    raise_if_errors({name: "must be text" for name in ("as_of", "period_kind")
+                     if body.get(name) is not None and not isinstance(body[name], str)})
+    if body.get("period_kind") is not None and body["period_kind"] not in KINDS:
+        raise ValidationFailed(f"period_kind: one of {', '.join(KINDS)}",
+                               {"period_kind": "unknown period kind"})
     job = enqueue(g.api_user, "elimination_sweep", {**body, "trigger": "api"})
     response = jsonify(job_json(job))
     response.status_code = 202
@@ -193,8 +198,10 @@ ELIMINATION_PATHS: dict = {
                  "security": _bearer,
                  "requestBody": {"required": False, **_json({
                      "type": "object", "additionalProperties": False, "properties": {
-                         "as_of": {"type": "string", "format": "date"},
-                         "period_kind": {"type": "string", "enum": list(KINDS)}}})},
+                         "as_of": {"type": ["string", "null"], "format": "date",
+                                   "description": "left out or null: today"},
+                         "period_kind": {"type": ["string", "null"], "enum": [*KINDS, None],
+                                         "description": "left out or null: month"}}})},
                  "responses": {"202": {"description": "The job, queued",
                                        "headers": {"Location": {"schema": {"type": "string"}}},
                                        **_json(JOB_SCHEMA)},

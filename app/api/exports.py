@@ -55,7 +55,10 @@ _CONTENT = {"csv": {CSV_MIMETYPE.split(";")[0]: {"schema": {"type": "string"}}},
 def _parameter(spec: export_service.Filter) -> dict:
     schema = ({"type": "string", "enum": list(spec.choices)} if spec.kind == "choice"
               else _FILTER_SCHEMAS[spec.kind])
-    parameter = {"name": spec.name, "in": "query", "required": False, "schema": schema}
+    # An empty or blank value means no filter (parse_filters strips as Python's str.strip).
+    parameter = {"name": spec.name, "in": "query", "required": False,
+                 "schema": {"anyOf": [schema, {"type": "string",
+                                               "pattern": r"^[\s\x1c-\x1f\x85]*$"}]}}
     if spec.name in _FILTER_TEXT:
         parameter["description"] = _FILTER_TEXT[spec.name]
     return parameter

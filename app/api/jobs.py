@@ -11,6 +11,7 @@ from flask import g, jsonify, request, url_for
 from app.api import bp
 from app.api.auth import token_required
 from app.api.openapi import _errors, _int_param, _json
+from app.exports.responses import XLSX_MIMETYPE
 from app.jobs.views import send_job_file
 from app.models import Job
 from app.models.base import as_utc
@@ -118,8 +119,11 @@ JOB_PATHS: dict = {
         "summary": "The file a succeeded job wrote (404 until it exists)",
         "security": _bearer,
         "parameters": [_job_id],
-        "responses": {"200": {"description": "The file, as an attachment",
-                              "content": {"application/pdf": {},
+        "responses": {"200": {"description": "The file, as an attachment: a report's PDF, "
+                                             "an export's CSV or XLSX, an import's error "
+                                             "report",
+                              "content": {"application/pdf": {}, "text/csv": {},
+                                          XLSX_MIMETYPE: {},
                                           "application/octet-stream": {}}},
                       **_errors(401, 404)}}},
 }

@@ -89,12 +89,14 @@ NOTIFICATION_PATHS: dict = {
             **_errors(401, 422)}}},
     "/api/v1/notifications/read": {"post": {
         "summary": "Mark the caller's notifications read (all of them without ids)",
-        "description": "Ids of notifications that are not the caller's are ignored.",
+        "description": "Ids that are not of the caller's notifications are ignored.",
         "security": _BEARER,
         "requestBody": {"required": False, **_json({
             "type": "object", "properties": {"ids": {
                 "type": ["array", "null"], "maxItems": 1000,
-                "items": {"type": "integer", "minimum": 1}}}})},
+                "description": "left out or null: every notification",
+                "items": {"type": "integer",
+                          "description": "unknown ids match nothing"}}}})},
         "responses": {"200": {"description": "The unread count afterwards", **_json({
             "type": "object", "required": ["unread"], "properties": {"unread": _UNREAD}})},
             **_errors(401, 422)}}},

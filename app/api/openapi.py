@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
+from app.models.base import MAX_ID
 from workflows.lifecycle import TRANSITIONS, State
+
+#: An optional query argument sent empty (``?status=``) is the same as leaving it out.
+BLANK = {"type": "string", "maxLength": 0}
 
 
 def _ref(name: str) -> dict:
@@ -22,31 +28,46 @@ def _errors(*statuses: int) -> dict:
 
 def _int_param(name: str, where: str = "query", required: bool = False) -> dict:
     return {"name": name, "in": where, "required": required,
-            "schema": {"type": "integer", "minimum": 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 MONEY = {"type": ["string", "number", "null"],
          "description": "an amount > 0 with at most two decimals; returned as a string"}
+#: Text in a list entry (a number is read as its text, e.g. a specification's value 1.7).
+ENTRY_TEXT = {"type": ["string", "number"]}
 DETAIL_PROPERTIES = {
     "target_price": MONEY,
     "unit_cost": MONEY,
-    "currency": {"type": "string", "enum": ["CNY", "USD", "EUR", "HKD"]},
+    "currency": {"type": ["string", "null"], "enum": ["CNY", "USD", "EUR", "HKD", None],
+                 "description": "null: CNY"},
     "monthly_capacity": {"type": ["integer", "null"], "minimum": 1},
-    "specifications": {"type": "array", "maxItems": 50, "items": {
+    "specifications": {"type": ["array", "null"], "maxItems": 50, "items": {
         "type": "object", "required": ["name", "value"],
-        "properties": {"name": {"type": "string"}, "value": {"type": "string"},
-                       "unit": {"type": "string"}}}},
-    "competitors": {"type": "array", "maxItems": 50, "items": {
+        "properties": {"name": ENTRY_TEXT, "value": ENTRY_TEXT, "unit": ENTRY_TEXT}}},
+    "competitors": {"type": ["array", "null"], "maxItems": 50, "items": {
         "type": "object", "required": ["name", "price"],
-        "properties": {"name": {"type": "string"}, "channel": {"type": "string"},
-                       "price": MONEY, "url": {"type": "string"}}}},
-    "claimed_standards": {"type": "array", "maxItems": 50, "items": {
+        "properties": {"name": ENTRY_TEXT, "channel": ENTRY_TEXT, "price": MONEY,
+                       "url": ENTRY_TEXT}}},
+    "claimed_standards": {"type": ["array", "null"], "maxItems": 50, "items": {
         "type": "object", "required": ["code"],
-        "properties": {"code": {"type": "string"}, "title": {"type": "string"}}}},
+        "properties": {"code": ENTRY_TEXT, "title": ENTRY_TEXT}}},
 }
 
 
 def openapi_document() -> dict:
+    """The whole document; optional query arguments also accept an empty value (see BLANK)."""
+    document = copy.deepcopy(_document())  # the modules' path dicts stay as they are
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and not parameter.get("required"):
+                    schema = parameter["schema"]
+                    if "anyOf" not in schema:
+                        parameter["schema"] = {"anyOf": [schema, BLANK]}
+    return document
+
+
+def _document() -> dict:
     from app.api.attachments import ATTACHMENT_PATHS
     from app.api.dashboards import DASHBOARD_PATHS, DASHBOARD_SCHEMAS
     from app.api.design import design_paths
@@ -89,7 +110,9 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Sieve API", "version": "1.0.0",
                  "description": "Supplier selection and QC workflow. Authenticate with "
-                                "POST /api/v1/tokens (HTTP Basic), then send Bearer tokens."},
+                                "POST /api/v1/tokens (HTTP Basic), then send Bearer tokens. "
+                                "An optional query argument sent empty is the same as "
+                                "leaving it out; unknown query arguments are ignored."},
         "components": {
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"},
                                 "bearer": {"type": "http", "scheme": "bearer"}},
@@ -105,14 +128,17 @@ def openapi_document() -> dict:
                                                "per_page": {"type": "integer"},
                                                "total": {"type": "integer"}}},
                 "ProductCreate": {"type": "object", "additionalProperties": False, "properties": {
-                    "name_en": {"type": "string", "maxLength": 200},
-                    "name_zh": {"type": "string", "maxLength": 200},
-                    "sku_code": {"type": "string", "maxLength": 64},
-                    "description": {"type": "string", "maxLength": 20000},
+                    "name_en": {"type": ["string", "null"], "maxLength": 200},
+                    "name_zh": {"type": ["string", "null"], "maxLength": 200},
+                    "sku_code": {"type": ["string", "null"], "maxLength": 64},
+                    "description": {"type": ["string", "null"], "maxLength": 20000,
+                                    "description": "null, like every text left out: empty"},
                     "category_id": {"type": ["integer", "null"]},
                     **DETAIL_PROPERTIES,
-                    "supplier_id": {"type": "integer",
-                                    "description": "required when staff create a product"}}},
+                    "supplier_id": {"type": ["integer", "null"],
+                                    "description": "required when staff create a product; "
+                                                   "a supplier's own products are its own "
+                                                   "whatever this says"}}},
                 "TransitionRequest": {"type": "object", "required": ["transition"], "properties": {
                     "transition": {"type": "string", "enum": list(TRANSITIONS)},
                     "reason": {"type": ["string", "null"], "maxLength": 2000},
@@ -391,7 +417,8 @@ def qc_schemas() -> dict:
         "CorrectiveActionPage": _page_of("CorrectiveAction"),
         "CorrectiveActionAnswer": {"type": "object", "additionalProperties": False,
                                    "properties": {
-            **{f: {"type": "string", "maxLength": 4000} for f in capa.ANSWER_FIELDS},
+            **{f: {"type": ["string", "null"], "maxLength": 4000,
+                   "description": "null or empty: cleared"} for f in capa.ANSWER_FIELDS},
             "submit": {"type": "boolean", "default": False,
                        "description": "submit for verification (all four answers required)"}}},
     }

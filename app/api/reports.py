@@ -13,7 +13,7 @@ from app.api.jobs import JOB_SCHEMA, job_json
 from app.api.openapi import _errors, _int_param, _json
 from app.api.params import json_body
 from app.downloads import send_download
-from app.services.errors import ValidationFailed
+from app.services.errors import ValidationFailed, raise_if_errors
 from app.services.jobs import enqueue
 from app.services.reports import KINDS, LANGUAGES
 from app.services.reports.requests import generate_file, verify_upload
@@ -21,7 +21,7 @@ from app.services.reports.requests import generate_file, verify_upload
 
 def _language() -> str:
     """``?lang=``, else the caller's saved UI language, else English."""
-    language = request.args.get("lang")
+    language = request.args.get("lang") or None
     if language is None:
         language = g.api_user.locale if g.api_user.locale in LANGUAGES else "en"
     return language
@@ -57,9 +57,17 @@ def supplier_report_pdf(supplier_id: int):
 @token_required
 def create_report_job():
     body = json_body()
-    job = enqueue(g.api_user, "report", {"kind": body.get("kind"),
-                                         "params": body.get("params", {}),
-                                         "language": body.get("language")})
+    kind, params, language = body.get("kind"), body.get("params"), body.get("language")
+    errors = {}
+    if not isinstance(kind, str):
+        errors["kind"] = f"one of {', '.join(KINDS)}"
+    if language is not None and (not isinstance(language, str) or language not in LANGUAGES):
+        errors["language"] = f"one of {', '.join(LANGUAGES)}"
+    if params is not None and not isinstance(params, dict):
+        errors["params"] = "an object"
+    raise_if_errors(errors)
+    job = enqueue(g.api_user, "report", {"kind": kind, "params": params or {},
+                                         "language": language})
     response = jsonify(job_json(job))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_job", job_id=job.id)
@@ -131,13 +139,14 @@ REPORT_PATHS: dict = {
         "requestBody": {"required": True, **_json({
             "type": "object", "required": ["kind"], "properties": {
                 "kind": {"type": "string", "enum": list(KINDS)},
-                "params": {"type": "object", "properties": {
+                "params": {"type": ["object", "null"], "properties": {
                     "product_id": {"type": "integer"}, "supplier_id": {"type": "integer"},
                     "inspection_id": {"type": "integer"}, "category_id": {"type": "integer"},
                     "inspector_id": {"type": "integer"},
                     "from": {"type": "string", "format": "date"},
                     "to": {"type": "string", "format": "date"}}},
-                "language": {"type": "string", "enum": list(LANGUAGES), "default": "en"}}})},
+                "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None],
+                             "description": "left out or null: en"}}})},
         "responses": {"202": {"description": "The job, queued",
                               "headers": {"Location": {"schema": {"type": "string"},
                                                        "description": "/api/v1/jobs/{id}"}},

@@ -128,7 +128,7 @@ def review_paths(ref, json_body, errors, int_param) -> dict:
             "get": {"summary": "The category's current scorecard (house defaults if none)",
                     "security": bearer, "parameters": [category_id],
                     "responses": {"200": {"description": "Scorecard", **json_body(scorecard)},
-                                  **errors(401, 404)}},
+                                  **errors(401, 403, 404)}},
             "put": {"summary": "Save a new scorecard version", "security": bearer,
                     "parameters": [category_id],
                     "requestBody": {"required": True, **json_body(scorecard)},

@@ -176,7 +176,9 @@ STANDING_PATHS: dict = {
         "security": _bearer,
         "requestBody": {"required": False, **_json({
             "type": "object", "additionalProperties": False,
-            "properties": {"supplier_id": {"type": "integer", "minimum": 1}}})},
+            "properties": {"supplier_id": {
+                "type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID,
+                "description": "one supplier; left out or null: every supplier"}}})},
         "responses": {"200": {"description": "All suppliers: counts per standing and the "
                                              "changes; one supplier: its standing",
                               **_json({"oneOf": [_ref("StandingRecomputeResult"),

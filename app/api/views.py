@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from app.api import bp
 from app.api.auth import domain_error, json_error, token_required
@@ -31,6 +32,20 @@ MAX_PER_PAGE = 200
 @bp.errorhandler(LifecycleError)
 def _domain_error(error):
     return domain_error(error)
+
+
+@bp.before_app_request
+def _out_of_range_id_is_not_found():
+    """An id above MAX_ID names nothing: 404, whatever the method.
+
+    Werkzeug checks a rule's methods before its converters, so ``DELETE /api/v1/attachments/
+    99999999999`` (whose bounded ``<int:>`` refuses the number) would otherwise read as 405
+    because the GET rule's pattern matched the path.
+    """
+    if (isinstance(request.routing_exception, MethodNotAllowed)
+            and request.path.startswith("/api/")
+            and any(part.isdigit() and int(part) > MAX_ID for part in request.path.split("/"))):
+        request.routing_exception = NotFound()
 
 
 @bp.get("/openapi.json")
@@ -85,9 +100,26 @@ def get_product(product_id: int):
 @bp.post("/v1/products")
 @token_required
 def create_product():
-    product = products.create_product(g.api_user, json_body())
+    body = json_body()
+    _check_json_types(body)
+    product = products.create_product(g.api_user, body)
     allowed = lifecycle.available_transitions(db.session, g.api_user, product)
     return jsonify(product_json(product, allowed)), 201
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_json_types(body: dict) -> None:
+    """JSON types the service, which also reads web forms (all text), would coerce: an id or a
+    capacity sent as text, a currency sent as an object. 422 naming each field."""
+    errors = {name: "must be a whole number" for name in ("supplier_id", "category_id",
+                                                            "monthly_capacity")
+              if body.get(name) is not None and not _whole(body[name])}
+    if body.get("currency") is not None and not isinstance(body["currency"], str):
+        errors["currency"] = "must be text"
+    raise_if_errors(errors)
 
 
 @bp.post("/v1/products/<int:product_id>/transitions")

@@ -35,6 +35,8 @@ from app.ui import TRANSITION_LABELS, user_message
 from workflows.lifecycle import LifecycleError, State
 
 BOARD_CARDS_PER_STATE = 8
+#: The products list offers a supplier drop-down up to this many suppliers.
+SUPPLIER_CHOICES_MAX = 100
 
 
 def _user():
@@ -78,11 +80,11 @@ def board():
 
 
 def _filtered_products():
-    query = visible_products(_user()).join(Supplier, Product.supplier_id == Supplier.id)
+    query = visible_products(_user())
     q = request.args.get("q", "").strip()
-    if q:
+    if q:  # the supplier's names are searched too (the join only then: counting is cheaper)
         like = f"%{q}%"
-        query = query.where(or_(Product.name_en.ilike(like), Product.name_zh.ilike(like),
+        query = query.join(Supplier, Product.supplier_id == Supplier.id).where(or_(Product.name_en.ilike(like), Product.name_zh.ilike(like),
                                 Product.sku_code.ilike(like), Supplier.name.ilike(like),
                                 Supplier.name_en.ilike(like)))
     state = request.args.get("state", "")
@@ -103,9 +105,20 @@ def product_list():
     number = number if 1 <= number <= MAX_ID // per_page else 1
     page = db.paginate(_filtered_products(), page=number, per_page=per_page, error_out=False)
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
-    suppliers = db.session.scalars(visible_suppliers(_user())).all()
+    suppliers, chosen = None, None
+    if not _user().is_supplier:
+        # A drop-down of every supplier would grow with the registry: past a hundred, the
+        # search box (which matches supplier names) replaces it.
+        suppliers = db.session.execute(
+            select(Supplier.id, Supplier.name).order_by(Supplier.name)
+            .limit(SUPPLIER_CHOICES_MAX + 1)).all()
+        suppliers = suppliers if len(suppliers) <= SUPPLIER_CHOICES_MAX else None
+        chosen_id = request.args.get("supplier_id", type=int)
+        if chosen_id and 0 < chosen_id <= MAX_ID:
+            chosen = db.session.execute(select(Supplier.id, Supplier.name)
+                                        .where(Supplier.id == chosen_id)).first()
     return render_template("catalog/products.html", page=page, categories=categories,
-                           suppliers=suppliers, args=request.args)
+                           suppliers=suppliers, chosen_supplier=chosen, args=request.args)
 
 
 @bp.get("/products/<int:product_id>")

@@ -7,9 +7,10 @@ chart and the data table under it always show the same numbers.
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
-from flask import Response, abort, flash, render_template, request
+from flask import Response, abort, current_app, flash, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -30,11 +31,16 @@ from app.ui import user_message
 from workflows.dashboards import AGE_BUCKETS
 
 LOADERS = {
+    "index": lambda actor, _filters: service.overview(actor),
     "pipeline": service.pipeline_dashboard,
     "qc": service.qc_dashboard,
     "catalogue": service.catalogue_dashboard,
     "suppliers": service.supplier_leaderboard,
 }
+
+
+#: The leaderboard page shows this many suppliers (the export has them all).
+LEADERBOARD_ROWS = 50
 
 
 def staff_only(view):
@@ -62,21 +68,43 @@ def _filters(show_errors: bool = True) -> service.DashboardFilters:
         return service.parse_filters({})
 
 
+def _figures(name: str, filters: service.DashboardFilters | None) -> dict:
+    """The loader's figures, computed once per filters and ``SIEVE_DASHBOARD_CACHE_SECONDS``
+    (default 60; 0 turns it off; off by default under TESTING) in this process: a dashboard
+    and the charts it embeds share one computation, and the time-in-state statistics, which
+    read every transition of the cohort, are not recomputed on each view."""
+    seconds = current_app.config.get("SIEVE_DASHBOARD_CACHE_SECONDS",
+                                     0 if current_app.testing else 60)
+    if not seconds:
+        return LOADERS[name](_user(), filters)
+    cache = current_app.extensions.setdefault("sieve_dashboard_cache", {})
+    key = (name, repr(sorted(filters.as_dict().items())) if filters else "")
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    data = LOADERS[name](_user(), filters)
+    if len(cache) > 256:  # filters are user input: keep the cache bounded
+        cache.clear()
+    cache[key] = (now, data)
+    return data
+
+
 def _page(name: str, template: str):
     filters = _filters()
-    data = LOADERS[name](_user(), filters)
+    data = _figures(name, filters)
     categories = db.session.scalars(select(Category).order_by(Category.name)).all()
     return render_template(
         template, data=data, filters=filters, args=filters.query_args(), dashboard=name,
         categories=categories, category_name=category_name, defect_label=defect_label,
         AGE_BUCKETS=AGE_BUCKETS, AGE_BUCKET_LABELS=AGE_BUCKET_LABELS,
-        STANDING_LABELS=STANDING_LABELS)
+        STANDING_LABELS=STANDING_LABELS, leaderboard_rows=LEADERBOARD_ROWS)
 
 
 @bp.get("/")
 @staff_only
 def index():
-    return render_template("dashboards/index.html", data=service.overview(_user()),
+    return render_template("dashboards/index.html", data=_figures("index", None),
                            dashboard="index", STANDING_LABELS=STANDING_LABELS)
 
 
@@ -114,7 +142,7 @@ def chart(chart: str):
     except ValidationFailed as error:
         return Response(error.message, status=400, mimetype="text/plain")
     dashboard, draw = CHARTS[chart]
-    response = Response(draw(LOADERS[dashboard](_user(), filters)), mimetype=SVG_MIMETYPE)
+    response = Response(draw(_figures(dashboard, filters)), mimetype=SVG_MIMETYPE)
     response.headers["Content-Security-Policy"] = SVG_CSP
     response.headers["Cache-Control"] = "private, no-store"
     return response

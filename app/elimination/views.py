@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.elimination import bp
 from app.elimination.forms import (
@@ -21,9 +22,11 @@ from app.elimination.forms import (
     RunSweepForm,
 )
 from app.extensions import db
-from app.models import Category
+from app.models import Category, EliminationCandidate
+from app.models.base import MAX_ID
 from app.qc.common import form_expired, or_404, show_refusal, user
 from app.services import elimination
+from app.services.elimination.candidates import candidates_query
 from app.services.errors import ServiceError, ValidationFailed, raise_if_errors
 from app.services.jobs import enqueue
 from app.ui import user_message
@@ -31,6 +34,7 @@ from workflows.lifecycle import LifecycleError
 from workflows.performance import FORMULA
 
 JOB_PAGE = "jobs.job_detail"
+CANDIDATES_PER_PAGE = 50
 RULE_HELP = {
     "window_periods": _l("The rates below are summed over the last N months or ISO weeks,"
                         " ending with the product's latest period."),
@@ -65,6 +69,20 @@ def _categories() -> dict[int, Category]:
     return {c.id: c for c in db.session.scalars(select(Category).order_by(Category.name))}
 
 
+def _page(query):
+    """One page of candidates (``?page=``): a sweep may propose thousands. The page is chosen
+    on the ids alone (the sort reads an index, not the wide rows), then its rows are loaded."""
+    number = request.args.get("page", 1, type=int)
+    number = number if 1 <= number <= MAX_ID // CANDIDATES_PER_PAGE else 1
+    page = db.paginate(query.with_only_columns(EliminationCandidate.id), page=number,
+                       per_page=CANDIDATES_PER_PAGE, error_out=False)
+    rows = {c.id: c for c in db.session.scalars(
+        select(EliminationCandidate).options(selectinload(EliminationCandidate.product))
+        .where(EliminationCandidate.id.in_(page.items)))} if page.items else {}
+    page.items = [rows[i] for i in page.items if i in rows]
+    return page
+
+
 def _labels() -> dict:
     return {"action_labels": ACTION_LABELS, "reason_labels": REASON_LABELS,
             "formula": FORMULA}
@@ -74,11 +92,11 @@ def _labels() -> dict:
 @login_required
 def index():
     actor = _reader()
-    open_candidates = elimination.list_candidates(actor, status="open")
+    page = _page(candidates_query(actor, status="open"))
     grouped = defaultdict(list)
-    for candidate in open_candidates:
+    for candidate in page.items:
         grouped[candidate.category_id].append(candidate)
-    return render_template("elimination/index.html", grouped=grouped,
+    return render_template("elimination/index.html", grouped=grouped, page=page,
                            categories=_categories(), runs=elimination.list_runs(actor, 10),
                            run_form=RunSweepForm() if _may_decide(actor) else None,
                            may_decide=_may_decide(actor), **_labels())
@@ -112,8 +130,8 @@ def start_run():
 def run_detail(run_id: int):
     actor = _reader()
     run = or_404(elimination.get_run, actor, run_id)
-    found = elimination.list_candidates(actor, run_id=run.id, limit=10_000)
-    return render_template("elimination/run.html", run=run, candidates=found,
+    page = _page(candidates_query(actor, run_id=run.id))
+    return render_template("elimination/run.html", run=run, candidates=page.items, page=page,
                            categories=_categories(), **_labels())
 
 

@@ -52,7 +52,11 @@ class EliminationRun(db.Model):
 
 class EliminationCandidate(db.Model):
     __tablename__ = "elimination_candidates"
-    __table_args__ = (Index("ix_elimination_candidates_status_run", "status", "run_id"),)
+    __table_args__ = (Index("ix_elimination_candidates_status_run", "status", "run_id"),
+                      Index("ix_elimination_candidates_listing", "status", "run_id",
+                            "category_id", "score", "product_id"),
+                      Index("ix_elimination_candidates_run_listing", "run_id", "category_id",
+                            "score", "product_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("elimination_runs.id"), index=True)

@@ -59,6 +59,7 @@ class CustomerMetric(db.Model):
     __table_args__ = (
         UniqueConstraint("product_id", "period", name="uq_customer_metrics_product_period"),
         Index("ix_customer_metrics_period", "period"),
+        Index("ix_customer_metrics_period_start", "period_start", "product_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

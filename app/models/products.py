@@ -28,6 +28,10 @@ class Product(db.Model):
     __table_args__ = (
         UniqueConstraint("supplier_id", "sku_code", name="uq_products_supplier_sku"),
         Index("ix_products_state_changed", "state", "state_changed_at"),
+        # Scale (0008): a supplier's board and list, the portal's order, category filters.
+        Index("ix_products_supplier_state_changed", "supplier_id", "state", "state_changed_at"),
+        Index("ix_products_supplier_updated", "supplier_id", "updated_at"),
+        Index("ix_products_category_state", "category_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

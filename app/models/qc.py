@@ -27,7 +27,9 @@ class SamplePurchase(db.Model):
     """A sample QC staff bought, as a customer would, at the platform's expense."""
 
     __tablename__ = "sample_purchases"
-    __table_args__ = (Index("ix_sample_purchases_purchased_on", "purchased_on"),)
+    __table_args__ = (Index("ix_sample_purchases_purchased_on", "purchased_on"),
+                      Index("ix_sample_purchases_reimbursement_purchased",
+                            "reimbursement_status", "purchased_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -63,7 +65,8 @@ class Inspection(db.Model):
     """The ISO 2859-1 inspection of the lot one purchase represents."""
 
     __tablename__ = "inspections"
-    __table_args__ = (Index("ix_inspections_product_completed", "product_id", "completed_at"),)
+    __table_args__ = (Index("ix_inspections_product_completed", "product_id", "completed_at"),
+                      Index("ix_inspections_started", "started_at", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purchase_id: Mapped[int] = mapped_column(ForeignKey("sample_purchases.id"), unique=True)
@@ -127,6 +130,9 @@ class CorrectiveAction(db.Model):
     """A corrective action request (CAPA) to the supplier after a failed inspection."""
 
     __tablename__ = "corrective_actions"
+    __table_args__ = (Index("ix_corrective_actions_status_due", "status", "due_on"),
+                      Index("ix_corrective_actions_supplier_status_due", "supplier_id", "status",
+                            "due_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)

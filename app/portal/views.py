@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.extensions import db
+from app.models.base import MAX_ID
 from app.portal import bp
 from app.registry.standing import standing_context
-from app.services.portal import supplier_overview, supplier_quality
+from app.services.portal import supplier_overview, supplier_products, supplier_quality
 
 NEXT_STEPS = {
     "complete_proposal": _l("Complete the proposal and submit it."),
@@ -33,7 +35,13 @@ def portal():
     user = current_user._get_current_object()
     if not user.is_supplier:
         abort(404)
-    rows = supplier_overview(user, date.today())
+    per_page = current_app.config["SIEVE_PAGE_SIZE"]
+    number = request.args.get("page", 1, type=int)
+    number = number if 1 <= number <= MAX_ID // per_page else 1
+    page = db.paginate(supplier_products(user), page=number, per_page=per_page,
+                       error_out=False)
+    rows = supplier_overview(user, date.today(), page.items)
     own = standing_context(user, user.supplier_id) if user.supplier_id else {}
-    return render_template("portal/index.html", rows=rows, next_steps=NEXT_STEPS,
-                           quality=supplier_quality(user), **own)
+    return render_template("portal/index.html", rows=rows, page=page, next_steps=NEXT_STEPS,
+                           quality=supplier_quality(user, product_ids=[p.id for p in page.items]),
+                           **own)

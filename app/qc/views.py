@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CorrectiveAction, Product
@@ -56,10 +57,14 @@ def overview():
     purchases = db.session.scalars(
         qc.purchases_query(reimbursement=reimbursement).limit(RECENT)).all()
     inspections = db.session.scalars(qc.inspections_query().limit(RECENT)).all()
-    capas = db.session.scalars(qc.capas_query(user()).where(
-        CorrectiveAction.status.in_(sorted(capa_rules.UNRESOLVED))).limit(100)).all()
+    unresolved = qc.capas_query(user()).where(
+        CorrectiveAction.status.in_(sorted(capa_rules.UNRESOLVED)))
+    capas = db.session.scalars(unresolved.limit(RECENT)).all()
+    capa_total = db.session.scalar(select(func.count()).select_from(
+        unresolved.order_by(None).subquery()))
     return render_template("qc/overview.html", purchases=purchases, inspections=inspections,
-                           capas=capas, budgets=qc.budget_overview(db.session),
+                           capas=capas, capa_total=capa_total,
+                           budgets=qc.budget_overview(db.session),
                            reimbursement=reimbursement)
 
 

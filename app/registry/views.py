@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Category, Product, Supplier
+from app.models.base import MAX_ID
 from app.models.suppliers import STANDINGS, SUPPLIER_STATUSES
 from app.registry import bp
 from app.registry.forms import (
@@ -51,10 +52,18 @@ def supplier_list():
         query = query.where(Supplier.standing.is_(None))
     else:
         chosen = ""
-    suppliers = db.session.scalars(query).all()
+    per_page = current_app.config["SIEVE_PAGE_SIZE"]
+    number = request.args.get("page", 1, type=int)
+    number = number if 1 <= number <= MAX_ID // per_page else 1
+    page = db.paginate(query.order_by(Supplier.id), page=number, per_page=per_page,
+                       error_out=False)
+    suppliers = page.items
     counts = dict(db.session.execute(
-        select(Product.supplier_id, func.count()).group_by(Product.supplier_id)).all())
+        select(Product.supplier_id, func.count())
+        .where(Product.supplier_id.in_([s.id for s in suppliers]))
+        .group_by(Product.supplier_id)).all())
     return render_template("registry/suppliers.html", suppliers=suppliers, counts=counts,
+                           page=page, args={"standing": chosen} if chosen else {},
                            chosen_standing=chosen, STANDINGS=STANDINGS,
                            STANDING_LABELS=STANDING_LABELS, STANDING_COLOURS=STANDING_COLOURS)
 

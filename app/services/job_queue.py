@@ -15,6 +15,7 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 
@@ -99,7 +100,8 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
 
 
 def _embedded_holder_gone(label: str) -> bool:
-    """Whether the web process named by ``label`` (same host only) no longer exists."""
+    """Whether the process named by ``label`` (``embedded:`` or ``rq:host:pid:token``, same
+    host only) no longer exists."""
     parts = label.split(":")
     if len(parts) != 4 or parts[1] != socket.gethostname() or not parts[2].isdigit():
         return False  # another machine's process: it cannot be checked from here
@@ -112,7 +114,17 @@ def _embedded_holder_gone(label: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A dead process nobody has reaped yet (an orphaned RQ work horse in a container whose
+    init does not reap) still answers ``kill(pid, 0)``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # not Linux, or gone since
+    return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])
 
 
 # -- Redis (RQ) ----------------------------------------------------------------------------------
@@ -163,7 +175,9 @@ def run_queued_job(job_id: int) -> dict:
     """The function RQ runs (in the work horse): one app context per job."""
     from app.services.jobs import run_job
 
-    worker = f"rq:{os.environ.get('RQ_WORKER_ID') or socket.gethostname()}"
+    # rq:host:pid:token, like an embedded holder: a work horse killed together with its worker
+    # (nobody left to report it) is then found gone by any process on the same machine.
+    worker = "rq:" + process_label().split(":", 1)[1]
     with _app_for_worker().app_context():
         if _forked:  # a forked work horse: never use the parent's database connections
             db.engine.dispose(close=False)
@@ -189,10 +203,24 @@ def _work_horse_killed(rq_job, _pid, status, _rusage) -> None:
         db.session.remove()
 
 
+def _preload_handlers() -> None:
+    """Import the job handlers' modules once, in the worker: every work horse it forks starts
+    with them loaded (pandas, reportlab) instead of spending seconds importing them per job."""
+    from importlib import import_module
+
+    from app.services import reports
+
+    for module in ("app.services.metrics", "app.services.elimination", "app.services.exports",
+                   *(f"app.services.reports.{name}" for name in reports.KINDS.values()),
+                   *(f"reports.{name}" for name in reports.KINDS.values())):
+        import_module(module)
+
+
 def work(burst: bool = False) -> bool:
     """Run an RQ worker on Sieve's queue (``burst``: until the queue is empty)."""
     from rq import Queue, Worker
 
+    _preload_handlers()
     connection = redis_connection()
     worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection,
                     work_horse_killed_handler=_work_horse_killed)
@@ -226,6 +254,8 @@ def lost_reason(job: Job) -> str | None:
     if job.worker and job.worker.startswith("embedded:"):
         return ("Sieve stopped before this job finished"
                 if _embedded_holder_gone(job.worker) else None)
+    if job.worker and job.worker.startswith("rq:") and _embedded_holder_gone(job.worker):
+        return "the worker process running this job stopped before it finished"
     if current_app.config.get("SIEVE_REDIS_URL"):
         return _rq_lost_reason(job)
     return None

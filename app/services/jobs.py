@@ -62,6 +62,9 @@ class JobHandler:
 
     run: Callable[[JobContext], dict]
     check: Callable[[User, dict], dict] | None = None
+    #: ``discard(params)``: remove what the job kept outside its own files (an upload it was
+    #: to read) when it fails, even when its process died before its own cleanup ran.
+    discard: Callable[[dict], None] | None = None
 
 
 # -- the report handler --------------------------------------------------------------------------
@@ -92,8 +95,11 @@ def _run_report(context: JobContext) -> dict:
     from app.services import reports
 
     p = context.params
-    generated = reports.generate(context.actor, p["kind"], dict(p.get("params") or {}),
-                                 str(context.temp_path), p.get("language"), context.progress)
+    # Our own handle, closed whatever happens (reportlab leaks the one it opens when the
+    # write fails, e.g. on a full disk).
+    with open(context.temp_path, "wb") as out:
+        generated = reports.generate(context.actor, p["kind"], dict(p.get("params") or {}),
+                                     out, p.get("language"), context.progress)
     return {"file": f"{generated.report_id}.pdf", "pages": generated.pages,
             "report_id": generated.report_id, "kind": p["kind"]}
 
@@ -111,10 +117,17 @@ def _lazy(module: str, name: str) -> Callable:
     return call
 
 
+def _discard_metrics_upload(params: dict) -> None:
+    from app.services.metrics import discard_upload
+
+    discard_upload(params.get("upload"))
+
+
 HANDLERS: dict[str, JobHandler] = {
     "report": JobHandler(run=_run_report, check=_check_report),
     "metrics_import": JobHandler(run=_lazy("app.services.metrics", "run_import_job"),
-                                 check=_lazy("app.services.metrics", "check_import_job")),
+                                 check=_lazy("app.services.metrics", "check_import_job"),
+                                 discard=_discard_metrics_upload),
     "elimination_sweep": JobHandler(run=_lazy("app.services.elimination", "run_sweep_job"),
                                     check=_lazy("app.services.elimination", "check_sweep_job")),
     "export": JobHandler(run=_lazy("app.services.exports", "run_export_job"),
@@ -141,10 +154,16 @@ def _job_folder(job_id: int) -> Path:
     return output_dir() / str(job_id)
 
 
-def _discard_output(job_id: int) -> None:
+def _discard_output(job_id: int, kind: str | None = None, params: dict | None = None) -> None:
     """Remove whatever a job that did not succeed left behind."""
     temp_path(job_id).unlink(missing_ok=True)
     shutil.rmtree(_job_folder(job_id), ignore_errors=True)
+    handler = HANDLERS.get(kind) if kind else None
+    if handler is not None and handler.discard is not None:
+        try:
+            handler.discard(dict(params or {}))
+        except OSError:
+            log.warning("job %s: could not remove what it kept", job_id, exc_info=True)
 
 
 def _place_output(job_id: int, result: dict) -> dict:
@@ -256,7 +275,10 @@ def fail_job(job_id: int, error: str) -> None:
         session.execute(
             update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running")))
             .values(status="failed", error=error[:_MAX_ERROR], finished_at=utcnow()))
-    _discard_output(job_id)
+        row = session.execute(
+            select(Job.kind, Job.params, Job.status).where(Job.id == job_id)).first()
+    if row is None or row.status != "succeeded":  # a late report of a death keeps its file
+        _discard_output(job_id, *(row[:2] if row else (None, None)))
 
 
 def _succeed(job_id: int, result: dict) -> None:

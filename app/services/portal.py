@@ -42,11 +42,18 @@ class PortalRow:
     last_reason: str | None = None
 
 
-def supplier_overview(user: User, today: date) -> list[PortalRow]:
-    """Built with a fixed number of queries, whatever the number of products."""
-    products = list(db.session.scalars(
-        select(Product).where(Product.supplier_id == user.supplier_id)
-        .order_by(Product.updated_at.desc(), Product.id.desc())))
+def supplier_products(user: User):
+    """The SELECT of the supplier's products, most recently changed first (for paging)."""
+    return (select(Product).where(Product.supplier_id == user.supplier_id)
+            .order_by(Product.updated_at.desc(), Product.id.desc()))
+
+
+def supplier_overview(user: User, today: date,
+                      products: list[Product] | None = None) -> list[PortalRow]:
+    """Built with a fixed number of queries, whatever the number of products; ``products``
+    (one page of :func:`supplier_products`) defaults to all of them."""
+    if products is None:
+        products = list(db.session.scalars(supplier_products(user)))
     ids = [p.id for p in products]
     if not ids:
         return []
@@ -114,13 +121,18 @@ class SupplierQuality:
     severities: dict[int, SwitchingState]
 
 
-def supplier_quality(user: User, recent: int = 20) -> SupplierQuality:
-    """In a fixed number of queries, whatever the number of products."""
+def supplier_quality(user: User, recent: int = 20,
+                     product_ids: list[int] | None = None) -> SupplierQuality:
+    """In a fixed number of queries, whatever the number of products; severities of the
+    listed products among ``product_ids`` (default: all of them)."""
     inspections = list(db.session.scalars(qc.visible_inspections(user).limit(recent)))
     requests = list(db.session.scalars(qc.capas_query(user).where(
         CorrectiveAction.status.in_(sorted(capa_rules.UNRESOLVED)))))
-    listed = list(db.session.scalars(select(Product.id).where(
-        Product.supplier_id == user.supplier_id, Product.state.in_(sorted(POST_LISTING_STATES)))))
+    query = select(Product.id).where(Product.supplier_id == user.supplier_id,
+                                     Product.state.in_(sorted(POST_LISTING_STATES)))
+    if product_ids is not None:
+        query = query.where(Product.id.in_(product_ids))
+    listed = list(db.session.scalars(query))
     states = qc.switching_states(db.session, listed)
     return SupplierQuality(inspections, requests,
                            {pid: states.get(pid, SwitchingState()) for pid in listed})

@@ -84,3 +84,25 @@ def test_supplier_cannot_create_for_another_supplier(client, world, token_for):
                            json={"name_en": "Sneaky", "supplier_id": world.supplier_b.id})
     assert response.status_code == 201
     assert response.json["supplier_id"] == world.supplier_a.id
+
+
+def test_ids_beyond_the_database_range_are_404_on_every_api_route(app, client, world, token_for):
+    """An id no row can have is a plain 404 for every API id route and method, never 405 (a
+    rule's methods are checked before its converter refuses the number)."""
+    from app.models.base import MAX_ID
+
+    headers = token_for(world.manager)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ids = [a for a in rule.arguments if a.endswith("_id")]
+        if not rule.rule.startswith("/api/") or not ids or set(rule.arguments) - set(ids):
+            continue
+        path = rule.rule
+        for arg in ids:
+            path = path.replace(f"<int:{arg}>", str(MAX_ID + 1))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, headers=headers, json={})
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert response.json["error"]["code"] == "not_found"
+            checked += 1
+    assert checked >= 40

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.db import write_transaction
 from app.extensions import db
@@ -90,6 +91,14 @@ def list_candidates(actor: User, status: str | None = None, category_id: int | N
                     run_id: int | None = None, product_id: int | None = None,
                     limit: int = 500) -> list[EliminationCandidate]:
     """Newest run first, then category and score (weakest first)."""
+    query = candidates_query(actor, status, category_id, run_id, product_id)
+    return list(db.session.scalars(
+        query.options(selectinload(EliminationCandidate.product)).limit(limit)))
+
+
+def candidates_query(actor: User, status: str | None = None, category_id: int | None = None,
+                     run_id: int | None = None, product_id: int | None = None):
+    """The SELECT behind :func:`list_candidates` (in its order), for pages."""
     _require(actor, READ_ROLES, "see elimination candidates", True)
     if status is not None and status not in CANDIDATE_STATUSES:
         raise ValidationFailed(f"status: one of {', '.join(CANDIDATE_STATUSES)}",
@@ -101,9 +110,8 @@ def list_candidates(actor: User, status: str | None = None, category_id: int | N
                           (EliminationCandidate.product_id, product_id)):
         if value is not None:
             query = query.where(column == value)
-    query = query.order_by(EliminationCandidate.run_id.desc(), EliminationCandidate.category_id,
-                           EliminationCandidate.score, EliminationCandidate.product_id)
-    return list(db.session.scalars(query.limit(limit)))
+    return query.order_by(EliminationCandidate.run_id.desc(), EliminationCandidate.category_id,
+                          EliminationCandidate.score, EliminationCandidate.product_id)
 
 
 # --- plain data for the adapters ----------------------------------------------------------------

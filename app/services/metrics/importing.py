@@ -70,6 +70,8 @@ EXAMPLES = 20
 BATCH_NAME = "JSON batch"
 #: Test-only: seconds to sleep between chunks of the write pass (the crash test kills it then).
 PAUSE_ENV = "SIEVE_TEST_METRICS_WRITE_PAUSE"
+#: Test-only: rows per chunk (default ``files.CHUNK_ROWS``), so a small file has many chunks.
+CHUNK_ENV = "SIEVE_TEST_METRICS_CHUNK_ROWS"
 Progress = Callable[[int, str], None]
 _STORED = ("product_id", "period", "period_kind", "period_start", *FIGURES)
 
@@ -383,8 +385,9 @@ def import_file(actor: User, path: str | Path, filename: str, source: str,
             problems.add(**problem.as_dict())
         return _refuse(actor, record_id, 0, problems)
     reading = names + [f"_unnamed_{i}" for i in range(len(names), len(header))]
-    return _run(actor, record_id, lambda: files.chunks(path, facts.kind, reading), names,
-                replace_periods, progress, max(1.0, facts.size / 40))
+    chunk_rows = int(os.environ.get(CHUNK_ENV) or files.CHUNK_ROWS)
+    return _run(actor, record_id, lambda: files.chunks(path, facts.kind, reading, chunk_rows),
+                names, replace_periods, progress, max(1.0, facts.size / 40))
 
 
 def _cell(value: object) -> str:

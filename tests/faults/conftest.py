@@ -1,0 +1,61 @@
+"""Fixtures of the fault tests: a real Redis (db index from SIEVE_TEST_REDIS_URL), worker
+processes pointed at the test's database and file folders."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.services import job_queue
+from tests.api.conftest import token_for  # noqa: F401 - the API tests' bearer tokens
+from tests.faults.killing import Workers
+
+REDIS_URL = os.environ.get("SIEVE_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture
+def redis_queue(app, tmp_path):
+    """Jobs go to a real Redis; the test's files go to folders it can list."""
+    if not REDIS_URL:
+        message = ("SIEVE_TEST_REDIS_URL is not set: the kill tests need a real Redis "
+                   "(.ci/run starts one at 127.0.0.1:6379 and sets it)")
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    connection = job_queue.redis_connection(REDIS_URL)
+    connection.flushdb()  # the tests' own database index, never the app's
+    app.config.update(SIEVE_REDIS_URL=REDIS_URL, SIEVE_JOBS_INLINE=False,
+                      SIEVE_REPORT_DIR=str(tmp_path / "reports"),
+                      SIEVE_UPLOAD_DIR=str(tmp_path / "uploads"))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield connection
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def report_dir(app, redis_queue) -> Path:
+    return Path(app.config["SIEVE_REPORT_DIR"])
+
+
+@pytest.fixture
+def worker_env(app, database_url, redis_queue) -> dict:
+    return {**os.environ, "SIEVE_DATABASE_URL": database_url, "SIEVE_REDIS_URL": REDIS_URL,
+            "SIEVE_JOBS_INLINE": "0", "SIEVE_REPORT_DIR": app.config["SIEVE_REPORT_DIR"],
+            "SIEVE_UPLOAD_DIR": app.config["SIEVE_UPLOAD_DIR"], "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture
+def workers(worker_env, tmp_path):
+    db.session.rollback()  # the workers write; this process only reads between kills
+    (tmp_path / "logs").mkdir()
+    pool = Workers(worker_env, tmp_path / "logs")
+    yield pool
+    pool.close()
