@@ -209,7 +209,10 @@ def leaderboard_key(standing: str | None, figures: Mapping, name: str) -> tuple:
     value), then the name."""
     key: list = [standing_rank(standing)]
     for figure, higher_better in LEADERBOARD_KEYS:
-        value = _number(figures.get(figure))
+        value = figures.get(figure)
+        if isinstance(value, Mapping):  # defects per inspection: {critical, major, minor, total}
+            value = value.get("total")
+        value = _number(value)
         key += [1, 0.0] if value is None else [0, -value if higher_better else value]
     return (*key, name)
 

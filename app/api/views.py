@@ -40,10 +40,9 @@ def _out_of_range_id_is_not_found():
 
     Werkzeug checks a rule's methods before its converters, so ``DELETE /api/v1/attachments/
     99999999999`` (whose bounded ``<int:>`` refuses the number) would otherwise read as 405
-    because the GET rule's pattern matched the path.
+    because the GET rule's pattern matched the path. Pages as well as the API.
     """
     if (isinstance(request.routing_exception, MethodNotAllowed)
-            and request.path.startswith("/api/")
             and any(part.isdigit() and int(part) > MAX_ID for part in request.path.split("/"))):
         request.routing_exception = NotFound()
 

@@ -79,9 +79,9 @@ def _check_report(actor: User, params: dict) -> dict:
     report_params = params.get("params")
     report_params = {} if report_params is None else report_params
     errors = {}
-    if kind not in reports.KINDS:
+    if not isinstance(kind, str) or kind not in reports.KINDS:
         errors["kind"] = f"one of {', '.join(reports.KINDS)}"
-    if language not in reports.LANGUAGES:
+    if not isinstance(language, str) or language not in reports.LANGUAGES:
         errors["language"] = f"one of {', '.join(reports.LANGUAGES)}"
     if not isinstance(report_params, dict):
         errors["params"] = "an object"

@@ -356,3 +356,16 @@ def test_jobs_worker_cli_needs_redis(app, runner):
     app.config["SIEVE_REDIS_URL"] = None
     result = runner.invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code == 1 and "SIEVE_REDIS_URL is not set" in result.output
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"kind": {"x": 1}, "params": {}}, "kind"),
+    ({"kind": ["product"], "params": {}}, "kind"),
+    ({"kind": "product", "params": {}, "language": ["en"]}, "language"),
+])
+def test_a_report_job_with_unhashable_kind_or_language_is_refused(app, world, params, field):
+    """Any caller (not only the API, which checks types first) gets a named refusal, not a
+    TypeError from looking a list or an object up in a set."""
+    with pytest.raises(ValidationFailed) as error:
+        jobs.enqueue(world.manager, "report", params)
+    assert field in error.value.details

@@ -126,3 +126,16 @@ def test_month_keys_span_year_ends():
     assert stats.month_keys(date(2025, 11, 30), date(2026, 2, 1)) == [
         "2025-11", "2025-12", "2026-01", "2026-02"]
     assert stats.month_keys(date(2026, 3, 1), date(2026, 2, 1)) == []
+
+
+def test_leaderboard_breaks_ties_on_total_defects_per_inspection():
+    """Standing keeps defects per inspection by class; the total breaks a tie, fewer first."""
+    same = {"pass_rate": 90.0, "capa_on_time_rate": 100.0, "positive_rate": 90.0,
+            "return_rate": 2.0}
+    suppliers = [
+        ("many", "approved", {**same, "defects_per_inspection": {"critical": 0, "total": 2.5}}),
+        ("few", "approved", {**same, "defects_per_inspection": {"critical": 0, "total": 0.5}}),
+        ("none", "approved", {**same, "defects_per_inspection": {"total": None}}),
+    ]
+    ranked = sorted(suppliers, key=lambda s: stats.leaderboard_key(s[1], s[2], s[0]))
+    assert [s[0] for s in ranked] == ["few", "many", "none"]
