@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from app.db import take_write_lock
+from app.db import in_write_transaction, take_write_lock
 from app.models import (
     AuditEvent,
     Category,
@@ -68,7 +68,8 @@ def record_event(
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction (the caller commits)."""
-    take_write_lock(session)  # already held inside write_transaction; makes the chain safe anyway
+    if not in_write_transaction():  # write_transaction took it first thing; a bare caller must
+        take_write_lock(session)
     event = _chained(actor, _head(session), subject_type, subject_id, action, from_state,
                      to_state, reason, changes, datetime.now(UTC))
     session.add(event)
@@ -82,7 +83,8 @@ def record_events(session: Session, actor: User | None, events: Iterable[dict]) 
     instead of a query and a flush per event. Each dict holds record_event's arguments
     (``subject_type``, ``subject_id``, ``action`` and optionally ``from_state``, ``to_state``,
     ``reason``, ``changes``). Returns how many were written."""
-    take_write_lock(session)
+    if not in_write_transaction():
+        take_write_lock(session)
     head, now, rows = _head(session), datetime.now(UTC), []
     for fields in events:
         event = _chained(actor, head, fields["subject_type"], fields["subject_id"],
