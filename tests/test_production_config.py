@@ -13,7 +13,7 @@ import pytest
 
 from app import create_app
 from app.config import ProductionConfigError, secret_key_bits, secret_key_problem
-from tests.conftest import REPO_ROOT, TEST_SETTINGS
+from tests.conftest import REPO_ROOT, TEST_SETTINGS, _created_apps
 
 STRONG = secrets.token_hex(32)
 #: The tests' own Redis database index (.ci/run sets SIEVE_TEST_REDIS_URL).
@@ -35,7 +35,9 @@ def production(monkeypatch, tmp_path, database_url):
 
 
 def start(**overrides):
-    return create_app({"SIEVE_JOBS_INLINE": True, **overrides})
+    app = create_app({"SIEVE_JOBS_INLINE": True, **overrides})
+    _created_apps.append(app)  # its connection pool is closed after the test
+    return app
 
 
 def refusal(**overrides) -> list[str]:

@@ -291,6 +291,27 @@ def test_replace_periods_removes_products_missing_from_the_file(world, products,
     assert left == [(a.id, "2026-10"), (b.id, "2026-09")]
 
 
+def test_a_file_with_more_periods_than_a_statement_has_parameters(world, products, tmp_path):
+    """70,000 distinct months (PostgreSQL takes at most 65,535 parameters a statement): both the
+    straight write and the replace-periods merge still work."""
+    a, b = products
+    run(world, write(tmp_path, csv_rows(f"{b.id},2026-10,5,5,0,,0,0,0",
+                                        f"{b.id},8500-01,5,5,0,,0,0,0")))
+    months = [f"{year}-{month:02d}" for year in range(2000, 7834) for month in range(1, 13)]
+    months = months[:70_000]
+    assert len(months) == 70_000 and "2026-10" in months
+    lines = [f"{a.id},{month},1,1,0,,0,0,0" for month in months]
+    record = run(world, write(tmp_path, csv_rows(*lines), "big.csv"), replace_periods=True)
+    assert record.status == "applied", problems(record)
+    assert (record.summary["added"], record.summary["removed"]) == (70_000, 1)
+    assert record.summary["periods"]["2026-10"] == {"added": 1, "changed": 0, "unchanged": 0,
+                                                    "removed": 1}
+    left = db.session.scalars(select(CustomerMetric.period).where(
+        CustomerMetric.product_id == b.id)).all()
+    assert left == ["8500-01"]
+    assert stored() == 70_001
+
+
 def test_batch_rows_are_checked_and_named(world, products):
     a, b = products
     record = metrics.import_rows(world.manager, [

@@ -66,6 +66,7 @@ IMPORTER_ROLES = ("admin", "selection_manager")
 #: The JSON batch endpoint takes at most this many rows per call.
 MAX_BATCH_ROWS = 10_000
 EXAMPLES = 20
+PERIOD_SLICE = 1000  # periods per IN (...) list
 #: The file name of a JSON batch's import (a file's always ends in .csv or .xlsx).
 BATCH_NAME = "JSON batch"
 #: Test-only: seconds to sleep between chunks of the write pass (the crash test kills it then).
@@ -240,9 +241,7 @@ def _apply(actor: User, record_id: int, read: Callable[[], Iterator[Chunk]],
     with write_transaction() as session:
         connection = session.connection()
         table = CustomerMetric.__table__
-        stored = connection.execute(
-            select(table.c.id).where(table.c.period.in_(periods)).limit(1)).first()
-        if stored is None:
+        if not _any_stored(connection, table, periods):
             per_period: Counter = Counter()
             for frame in _written(read, checker):
                 insert_figures(connection, _records(frame, record_id))
@@ -260,7 +259,7 @@ def _apply(actor: User, record_id: int, read: Callable[[], Iterator[Chunk]],
             Index("ix_metric_import_staging_key", staging.c.product_id,
                   staging.c.period).create(connection)
             progress(95, "compare")
-            summary = _merge(connection, staging, periods, record_id, replace_periods)
+            summary = _merge(connection, staging, record_id, replace_periods)
             staging.drop(connection)
         record = session.get(MetricImport, record_id)
         record.status, record.rows, record.finished_at = "applied", checker.rows, utcnow()
@@ -270,6 +269,14 @@ def _apply(actor: User, record_id: int, read: Callable[[], Iterator[Chunk]],
     return db.session.get(MetricImport, record_id, populate_existing=True)
 
 
+def _any_stored(connection: Connection, table: Table, periods: list[str]) -> bool:
+    """Whether any figures are stored for ``periods``, asked in slices of PERIOD_SLICE: a
+    file may name more periods than a statement may carry parameters (65,535 on PostgreSQL)."""
+    return any(connection.execute(select(table.c.id).where(
+        table.c.period.in_(periods[i:i + PERIOD_SLICE])).limit(1)).first() is not None
+        for i in range(0, len(periods), PERIOD_SLICE))
+
+
 def _fresh_summary(per_period: Counter, replace_periods: bool) -> dict:
     periods = {p: {"added": n, "changed": 0, "unchanged": 0, "removed": 0}
                for p, n in sorted(per_period.items())}
@@ -277,7 +284,7 @@ def _fresh_summary(per_period: Counter, replace_periods: bool) -> dict:
             "periods": periods, "examples": [], "replace_periods": replace_periods}
 
 
-def _merge(connection: Connection, staging: Table, periods: list[str], import_id: int,
+def _merge(connection: Connection, staging: Table, import_id: int,
            replace_periods: bool) -> dict:
     """Compare the staged rows with the stored ones, then replace what changed (SQL only)."""
     stored = CustomerMetric.__table__
@@ -305,13 +312,14 @@ def _merge(connection: Connection, staging: Table, periods: list[str], import_id
                     .order_by(staging.c.row_no).limit(EXAMPLES))]
     in_file = exists().where(match)
     if replace_periods:
+        # The file's periods come from the staged rows themselves: no parameter per period.
+        file_period = stored.c.period.in_(select(staging.c.period))
         for period, count in connection.execute(
-                select(stored.c.period, func.count()).where(stored.c.period.in_(periods),
-                                                            ~in_file)
+                select(stored.c.period, func.count()).where(file_period, ~in_file)
                 .group_by(stored.c.period)).all():
             periods_summary.setdefault(period, {"added": 0, "changed": 0, "unchanged": 0,
                                                 "removed": 0})["removed"] = int(count)
-        connection.execute(delete(stored).where(stored.c.period.in_(periods), ~in_file))
+        connection.execute(delete(stored).where(file_period, ~in_file))
     connection.execute(delete(stored).where(exists().where(match, differs)))
     kept = stored.alias("kept")
     columns = list(_STORED)
