@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_babel
@@ -24,6 +26,9 @@ from app.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
 
 PG_URL = os.environ.get("SIEVE_TEST_DATABASE_URL")
+#: The tests' own Redis database index (``.ci/run`` starts Redis and sets it).
+REDIS_URL = os.environ.get("SIEVE_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_SETTINGS = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
@@ -163,3 +168,29 @@ def pytest_report_header(config):
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def real_redis(app, needed_by: str, **settings):
+    """The app's jobs on a real Redis (the tests' own database index, flushed before and after),
+    with ``settings``; the SIGINT/SIGTERM handlers an RQ worker installs are put back after.
+    Without SIEVE_TEST_REDIS_URL the test is skipped, and fails under CI."""
+    if not REDIS_URL:
+        message = (f"SIEVE_TEST_REDIS_URL is not set: {needed_by} need a real Redis "
+                   "(.ci/run starts one at 127.0.0.1:6379 and sets it)")
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from app.services import job_queue
+
+    connection = job_queue.redis_connection(REDIS_URL)
+    connection.flushdb()
+    app.config.update(SIEVE_REDIS_URL=REDIS_URL, SIEVE_JOBS_INLINE=False, **settings)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield connection
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        connection.flushdb()
+        connection.close()

@@ -4,40 +4,22 @@ processes pointed at the test's database and file folders."""
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
 
 from app.extensions import db
-from app.services import job_queue
 from tests.api.conftest import token_for  # noqa: F401 - the API tests' bearer tokens
+from tests.conftest import REDIS_URL, real_redis
 from tests.faults.killing import Workers
-
-REDIS_URL = os.environ.get("SIEVE_TEST_REDIS_URL")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture
 def redis_queue(app, tmp_path):
     """Jobs go to a real Redis; the test's files go to folders it can list."""
-    if not REDIS_URL:
-        message = ("SIEVE_TEST_REDIS_URL is not set: the kill tests need a real Redis "
-                   "(.ci/run starts one at 127.0.0.1:6379 and sets it)")
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    connection = job_queue.redis_connection(REDIS_URL)
-    connection.flushdb()  # the tests' own database index, never the app's
-    app.config.update(SIEVE_REDIS_URL=REDIS_URL, SIEVE_JOBS_INLINE=False,
-                      SIEVE_REPORT_DIR=str(tmp_path / "reports"),
-                      SIEVE_UPLOAD_DIR=str(tmp_path / "uploads"))
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield connection
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
-    connection.flushdb()
-    connection.close()
+    with real_redis(app, "the kill tests", SIEVE_REPORT_DIR=str(tmp_path / "reports"),
+                    SIEVE_UPLOAD_DIR=str(tmp_path / "uploads")) as connection:
+        yield connection
 
 
 @pytest.fixture

@@ -24,10 +24,7 @@ from app.models import Job
 from app.services import job_queue, jobs
 from app.services.errors import NotFound, ValidationFailed
 from tests import factories
-
-REDIS_URL = os.environ.get("SIEVE_TEST_REDIS_URL")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
+from tests.conftest import real_redis
 
 # -- fake handlers -------------------------------------------------------------------------------
 
@@ -275,21 +272,8 @@ def test_report_jobs_are_checked_when_asked_for(app, world, report_dir):
 
 @pytest.fixture
 def redis_app(app, report_dir):
-    if not REDIS_URL:
-        message = ("SIEVE_TEST_REDIS_URL is not set: the Redis job tests need a real Redis "
-                   "(.ci/run starts one at 127.0.0.1:6379 and sets it)")
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    connection = job_queue.redis_connection(REDIS_URL)
-    connection.flushdb()  # the test database of Redis (its own index), never the app's
-    app.config.update(SIEVE_REDIS_URL=REDIS_URL, SIEVE_JOBS_INLINE=False)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield connection
-    for sig, handler in handlers.items():  # the worker installs its own
-        signal.signal(sig, handler)
-    connection.flushdb()
-    connection.close()
+    with real_redis(app, "the Redis job tests") as connection:
+        yield connection
 
 
 def test_redis_mode_queues_then_a_burst_worker_runs_the_job(app, world, handlers, redis_app,
