@@ -270,7 +270,8 @@ METRICS_PATHS: dict = {
             "responses": {"200": {"description": "Applied", **_json(_ref("MetricImport"))},
                           **_errors(401, 403, 404, 422)}},
         "get": {
-            "summary": "Stored figures (a supplier: its own products only)",
+            "summary": "Stored figures, newest period first, then newest product first (a "
+                       "supplier: its own products only)",
             "security": _bearer,
             "parameters": [_int_param("product_id"),
                            {"name": "period", "in": "query", "schema": _period_text}, *_pages],

@@ -89,6 +89,18 @@ def test_refused_file_job_and_its_error_report(client, world, token_for):
     assert "m.csv,2,avg_rating,9,average rating 9 is outside 1-5" in report.data.decode()
 
 
+def test_figures_list_newest_period_then_newest_product_first(client, world, token_for):
+    a, b = make_product(world, "listed"), make_product(world, "listed")
+    headers = token_for(world.manager)
+    assert client.post("/api/v1/metrics", headers=headers, json={"rows": [
+        row(a.id, period="2026-09"), row(b.id, period="2026-09"), row(a.id), row(b.id),
+        row(a.id, period="2026-11")]}).status_code == 200
+    items = client.get("/api/v1/metrics", headers=headers).json["items"]
+    assert [(f["period"], f["product_id"]) for f in items] == [
+        ("2026-11", a.id), ("2026-10", b.id), ("2026-10", a.id), ("2026-09", b.id),
+        ("2026-09", a.id)]
+
+
 def test_suppliers_see_only_their_own_figures(client, world, token_for):
     mine = make_product(world, "listed")
     theirs = make_product(world, "listed", supplier=world.supplier_b)

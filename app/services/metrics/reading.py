@@ -67,10 +67,11 @@ def get_import(actor: User, import_id: int) -> MetricImport:
 
 def figures_query(actor: User, product_id: int | None = None,
                   period: str | None = None) -> Select:
-    """Stored figures, newest period first; a supplier's own products only (another's
-    ``product_id`` is NotFound)."""
+    """Stored figures, newest period first and, within a period, newest product first (as the
+    product list): the (period_start, product_id) index read backwards serves the page without
+    sorting the table. A supplier's own products only (another's ``product_id`` is NotFound)."""
     query = select(CustomerMetric).order_by(CustomerMetric.period_start.desc(),
-                                            CustomerMetric.product_id)
+                                            CustomerMetric.product_id.desc())
     if product_id is not None:
         get_visible_product(actor, product_id)
         query = query.where(CustomerMetric.product_id == product_id)
