@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
+from app.services.search import in_models
 from tests.conftest import PG_URL, make_app
 
 
@@ -36,7 +37,8 @@ def tables(engine) -> set[str]:
 
 def schema_diff(engine) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": in_models})
         return compare_metadata(context, db.metadata)
 
 
@@ -73,6 +75,11 @@ def test_engine_settings(tmp_path):
                 " AND NOT tgisinternal")).scalars())
             assert names == {"audit_events_no_update", "audit_events_no_delete",
                              "audit_events_no_truncate"}
+            trigram = set(conn.execute(text(
+                "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%'")).scalars())
+            assert trigram == {"ix_products_name_en_trgm", "ix_products_name_zh_trgm",
+                               "ix_products_sku_code_trgm", "ix_suppliers_name_trgm",
+                               "ix_suppliers_name_en_trgm"}
         return
     app = make_app(f"sqlite:///{tmp_path / 'wal.db'}", SIEVE_SQLITE_BUSY_TIMEOUT_MS=12345)
     with app.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.catalog import bp
 from app.catalog.attachments import attachment_context
@@ -25,6 +25,7 @@ from app.services import reviews, scorecards
 from app.services.audit import decoded_changes
 from app.services.errors import NotFound, ServiceError
 from app.services.proposal_details import CURRENCIES, cents_to_amount
+from app.services.search import product_matches
 from app.services.visibility import (
     get_visible_product,
     product_events_for,
@@ -82,11 +83,8 @@ def board():
 def _filtered_products():
     query = visible_products(_user())
     q = request.args.get("q", "").strip()
-    if q:  # the supplier's names are searched too (the join only then: counting is cheaper)
-        like = f"%{q}%"
-        query = query.join(Supplier, Product.supplier_id == Supplier.id).where(or_(Product.name_en.ilike(like), Product.name_zh.ilike(like),
-                                Product.sku_code.ilike(like), Supplier.name.ilike(like),
-                                Supplier.name_en.ilike(like)))
+    if q:  # names, SKU code and the supplier's names
+        query = query.where(product_matches(q))
     state = request.args.get("state", "")
     if state in {s.value for s in State}:
         query = query.where(Product.state == state)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, select
 
 from app.extensions import db
 from app.models import (
@@ -32,6 +32,7 @@ from app.models.suppliers import STANDINGS, SUPPLIER_STATUSES
 from app.services import qc
 from app.services.errors import NotFound
 from app.services.exports.writers import FORMULA_STARTS, Column
+from app.services.search import product_matches
 from app.services.visibility import (
     get_visible_product,
     get_visible_supplier,
@@ -155,10 +156,7 @@ def _products(actor: User, f: dict, columns: list) -> Select:
              .outerjoin(Category, Category.id == Product.category_id)
              .where(_ids(visible_products(actor), Product)))
     if f.get("q"):
-        like = f"%{f['q']}%"
-        query = query.where(or_(Product.name_en.ilike(like), Product.name_zh.ilike(like),
-                                Product.sku_code.ilike(like), Supplier.name.ilike(like),
-                                Supplier.name_en.ilike(like)))
+        query = query.where(product_matches(f["q"]))
     query = _where(query, f, (("state", Product.state), ("category_id", Product.category_id),
                               ("supplier_id", Product.supplier_id)))
     return query.order_by(Product.id.desc())

@@ -1,0 +1,59 @@
+"""The product search filter: names in both languages, SKU code and supplier names, case
+ignored, wildcards literal; the same answer on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import Product
+from app.services.search import product_matches
+from app.services.visibility import visible_products
+from tests import factories
+
+
+def found(text: str, query=None) -> set[str]:
+    query = query if query is not None else select(Product)
+    return {p.name_en for p in db.session.scalars(query.where(product_matches(text)))}
+
+
+def test_names_sku_and_supplier_names_match_ignoring_case(world):
+    factories.make_product(world, "draft", name_en="Gooseneck kettle", sku_code="GK-7")
+    factories.make_product(world, "proposed", name_en="Desk lamp", name_zh="护眼台灯",
+                           supplier=world.supplier_b)
+    assert found("GOOSENECK") == found("gk-7") == found("Kettle") == {"Gooseneck kettle"}
+    assert found("台灯") == found("other supplier LTD") == {"Desk lamp"}
+    assert found("深圳测试") == found("test appliances") == {"Gooseneck kettle"}  # supplier a
+    assert found("lamp kettle") == set()
+
+
+def test_percent_and_underscore_are_literal(world):
+    factories.make_product(world, "draft", name_en="100% cotton towel")
+    factories.make_product(world, "draft", name_en="A_B widget")
+    factories.make_product(world, "draft", name_en="Plain mug")
+    assert found("%") == found("0% c") == {"100% cotton towel"}
+    assert found("_") == found("a_b") == {"A_B widget"}
+    assert found("A%B") == set()
+
+
+def test_a_supplier_searching_sees_only_its_own_products(world):
+    factories.make_product(world, "draft", name_en="Own kettle")
+    factories.make_product(world, "draft", name_en="Their kettle", supplier=world.supplier_b)
+    assert found("kettle") == {"Own kettle", "Their kettle"}
+    assert found("kettle", visible_products(world.supplier_user)) == {"Own kettle"}
+
+
+def test_on_postgresql_a_search_can_read_only_the_trigram_indexes(world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no trigram index (its search scans)")
+    query = select(func.count()).select_from(Product).where(product_matches("kettle"))
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(db.session.execute(text(f"EXPLAIN {compiled}")).scalars())
+    db.session.rollback()
+    for index in ("ix_products_name_en_trgm", "ix_products_name_zh_trgm",
+                  "ix_products_sku_code_trgm", "ix_suppliers_name_trgm",
+                  "ix_suppliers_name_en_trgm"):
+        assert index in plan, plan
+    assert "Seq Scan" not in plan, plan
