@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     setup.register_extensions(app)
     setup.register_blueprints(app)
     setup.register_security(app)
+    setup.register_input_guard(app)
     setup.register_errors(app)
     setup.register_template_helpers(app)
     setup.register_cli(app)

@@ -104,6 +104,53 @@ def register_security(app: Flask) -> None:
         return response
 
 
+def _nul_in_json(value, path: str) -> str | None:
+    """The path (``rows[3].name_en``) of the first key or string holding a NUL in ``value``."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where
+            if (found := _nul_in_json(item, where)) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _nul_in_json(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
+def _field_with_nul() -> str | None:
+    """The first query parameter, form field or JSON member whose name or text holds a NUL
+    character (U+0000), which no Sieve text can hold: PostgreSQL refuses it in any text value."""
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for source in sources:
+        for key, value in source.items(multi=True):
+            key, value = key or "", value or ""  # a malformed multipart part may have no name
+            if "\x00" in key or "\x00" in value:
+                return key.replace("\x00", "\\0")
+    if request.is_json:
+        return _nul_in_json(request.get_json(silent=True), "")
+    return None
+
+
+def register_input_guard(app: Flask) -> None:
+    """Text with a NUL character is refused before any view runs: 422 naming the field (a JSON
+    error on the API, the error page elsewhere), never a database error."""
+    from app.services.errors import ValidationFailed
+
+    @app.before_request
+    def refuse_nul_characters():
+        field = _field_with_nul()
+        if field is not None:
+            raise ValidationFailed(f"{field}: contains a NUL character (U+0000), which text "
+                                   "cannot hold", {field: "contains a NUL character"})
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
@@ -114,7 +161,7 @@ def register_errors(app: Flask) -> None:
     from flask_babel import gettext as _
     from sqlalchemy.exc import DBAPIError
 
-    from app.services.errors import error_body, http_status
+    from app.services.errors import ValidationFailed, error_body, http_status
 
     #: (what the error says, what the API answers, what the page says), by storage failure.
     storage_failures = {
@@ -181,7 +228,8 @@ def register_errors(app: Flask) -> None:
             app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return jsonify({"error": error_body(error)}), status
-        return render_template("error.html", error=None, status=status), status
+        message = error.message if isinstance(error, ValidationFailed) else None
+        return render_template("error.html", error=None, status=status, message=message), status
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -54,16 +54,25 @@ DETAIL_PROPERTIES = {
 }
 
 
+#: Any operation with query arguments or a body: a NUL character (U+0000) in a name or text.
+NUL_REFUSED = {"description": "A query argument or body member holds a NUL character (U+0000); "
+                              "details name it", **_json(_ref("Error"))}
+
+
 def openapi_document() -> dict:
     """The whole document; optional query arguments also accept an empty value (see BLANK)."""
     document = copy.deepcopy(_document())  # the modules' path dicts stay as they are
     for item in document["paths"].values():
         for operation in item.values():
+            takes_text = "requestBody" in operation
             for parameter in operation.get("parameters", []):
+                takes_text = takes_text or parameter["in"] == "query"
                 if parameter["in"] == "query" and not parameter.get("required"):
                     schema = parameter["schema"]
                     if "anyOf" not in schema:
                         parameter["schema"] = {"anyOf": [schema, BLANK]}
+            if takes_text:  # app.setup's guard answers a NUL character anywhere with 422
+                operation["responses"].setdefault("422", NUL_REFUSED)
     return document
 
 

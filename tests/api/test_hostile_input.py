@@ -71,3 +71,30 @@ def test_tampered_version_on_edit_is_a_conflict(client, auth, world):
         "name_en": "Changed", "category_id": "0", "version": "abc"}, follow_redirects=True)
     assert response.status_code == 200
     assert "Someone else changed this product" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"name_en": "A\x00B", "category_id": None}, "name_en"),
+    ({"name_en": "ok", "details": {"specs": [{"key": "watts", "value": "1\x002"}]}},
+     "details.specs[0].value"),
+    ({"name_en": "ok", "na\x00me": "x"}, "na\x00me"),
+])
+def test_a_nul_character_in_json_is_named_not_stored(client, world, token_for, body, field):
+    before = client.get("/api/v1/products", headers=token_for(world.manager)).json["total"]
+    response = client.post("/api/v1/products", json=body, headers=token_for(world.supplier_user))
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["details"] == {field: "contains a NUL character"}
+    assert client.get("/api/v1/products",
+                      headers=token_for(world.manager)).json["total"] == before
+
+
+def test_a_nul_character_in_a_form_or_query_gets_a_page_naming_it(client, auth, world):
+    auth.login(world.manager.email)
+    page = client.post("/suppliers/new", data={"name": "A\x00B", "status": "active"})
+    assert page.status_code == 422
+    assert "name: contains a NUL character" in page.get_data(as_text=True)
+    listing = client.get("/metrics/figures?period=2026-1%000")
+    assert listing.status_code == 422 and "period: contains" in listing.get_data(as_text=True)
+    api = client.get("/api/v1/products?state=%00", headers={})
+    assert api.status_code == 422 and api.json["error"]["details"] == {
+        "state": "contains a NUL character"}

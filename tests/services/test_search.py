@@ -37,6 +37,16 @@ def test_percent_and_underscore_are_literal(world):
     assert found("A%B") == set()
 
 
+def test_a_nul_character_matches_nothing_and_is_no_error(world, client, auth):
+    factories.make_product(world, "draft", name_en="Plain mug")
+    assert found("\x00") == found("mug\x00") == set()
+    assert found("mug") == {"Plain mug"}
+    auth.login(world.manager.email)
+    page = client.get("/products?q=mug%00")  # the request guard names the field first
+    assert page.status_code == 422
+    assert "q: contains a NUL character" in page.get_data(as_text=True)
+
+
 def test_a_supplier_searching_sees_only_its_own_products(world):
     factories.make_product(world, "draft", name_en="Own kettle")
     factories.make_product(world, "draft", name_en="Their kettle", supplier=world.supplier_b)
