@@ -104,27 +104,11 @@ def register_security(app: Flask) -> None:
         return response
 
 
-def _nul_in_json(value, path: str) -> str | None:
-    """The path (``rows[3].name_en``) of the first key or string holding a NUL in ``value``."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return where
-            if (found := _nul_in_json(item, where)) is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if (found := _nul_in_json(item, f"{path}[{index}]")) is not None:
-                return found
-    return None
-
-
 def _field_with_nul() -> str | None:
-    """The first query parameter, form field or JSON member whose name or text holds a NUL
-    character (U+0000), which no Sieve text can hold: PostgreSQL refuses it in any text value."""
+    """The first query parameter or form field whose name or text holds a NUL character
+    (U+0000), which no Sieve text can hold: PostgreSQL refuses it in any text value. JSON bodies
+    are checked by ``app.api.params.json_body`` once the caller is authenticated, so an anonymous
+    client cannot make the server parse a large body."""
     sources = [request.args]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form)
@@ -133,14 +117,13 @@ def _field_with_nul() -> str | None:
             key, value = key or "", value or ""  # a malformed multipart part may have no name
             if "\x00" in key or "\x00" in value:
                 return key.replace("\x00", "\\0")
-    if request.is_json:
-        return _nul_in_json(request.get_json(silent=True), "")
     return None
 
 
 def register_input_guard(app: Flask) -> None:
-    """Text with a NUL character is refused before any view runs: 422 naming the field (a JSON
-    error on the API, the error page elsewhere), never a database error."""
+    """A query argument or form field with a NUL character is refused before any view runs: 422
+    naming the field (a JSON error on the API, the error page elsewhere), never a database
+    error."""
     from app.services.errors import ValidationFailed
 
     @app.before_request

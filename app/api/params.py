@@ -11,14 +11,68 @@ TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 
 
+MAX_JSON_DEPTH = 64
+
+
+def nul_path(value) -> str | None:
+    """The path (``rows[3].name_en``) of the first key or string in a parsed JSON value that holds
+    a NUL character (a NUL in a key is shown as ``\\0``). Walks with its own stack, so depth
+    costs no recursion."""
+    stack = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return path
+        elif isinstance(item, dict):
+            children = []
+            for key, child in item.items():
+                where = f"{path}.{key}" if path else str(key)
+                if "\x00" in str(key):
+                    return where.replace("\x00", "\\0")
+                children.append((child, where))
+            stack.extend(reversed(children))
+        elif isinstance(item, list):
+            stack.extend(reversed([(child, f"{path}[{index}]")
+                                   for index, child in enumerate(item)]))
+    return None
+
+
+def _depth_exceeds(value, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def json_body(optional: bool = False) -> dict:
-    """The JSON object sent; with ``optional``, an empty body reads as ``{}``."""
+    """The JSON object sent; with ``optional``, an empty body reads as ``{}``. Called by the views
+    after authentication. Refused with 422 naming the problem: a body that is not a JSON object,
+    nesting deeper than ``MAX_JSON_DEPTH`` (no Sieve body is deeper than three), and text holding
+    a NUL character, which PostgreSQL cannot store."""
     if optional and not request.get_data(cache=True):
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested past what the parser can follow
+        body = None
+        deep = True
+    else:
+        deep = body is not None and _depth_exceeds(body, MAX_JSON_DEPTH)
+    if deep:
+        raise ValidationFailed(f"the request body is nested deeper than {MAX_JSON_DEPTH} levels",
+                               {"body": "nested too deeply"})
     if not isinstance(body, dict):
         raise ValidationFailed("the request body must be a JSON object",
                                {"body": "not a JSON object"})
+    if (field := nul_path(body)) is not None:
+        raise ValidationFailed(f"{field}: contains a NUL character (U+0000), which text "
+                               "cannot hold", {field: "contains a NUL character"})
     return body
 
 

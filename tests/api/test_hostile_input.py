@@ -77,7 +77,7 @@ def test_tampered_version_on_edit_is_a_conflict(client, auth, world):
     ({"name_en": "A\x00B", "category_id": None}, "name_en"),
     ({"name_en": "ok", "details": {"specs": [{"key": "watts", "value": "1\x002"}]}},
      "details.specs[0].value"),
-    ({"name_en": "ok", "na\x00me": "x"}, "na\x00me"),
+    ({"name_en": "ok", "na\x00me": "x"}, "na\\0me"),
 ])
 def test_a_nul_character_in_json_is_named_not_stored(client, world, token_for, body, field):
     before = client.get("/api/v1/products", headers=token_for(world.manager)).json["total"]
@@ -98,3 +98,28 @@ def test_a_nul_character_in_a_form_or_query_gets_a_page_naming_it(client, auth, 
     api = client.get("/api/v1/products?state=%00", headers={})
     assert api.status_code == 422 and api.json["error"]["details"] == {
         "state": "contains a NUL character"}
+
+
+def test_a_json_body_is_read_only_after_authentication(client, world, token_for):
+    """An anonymous client cannot make the server parse (or choke on) a body: 401 comes first."""
+    nul = client.post("/api/v1/products", json={"name_en": "A\x00B"}, headers={})
+    assert nul.status_code == 401
+    deep = "[" * 5000 + "]" * 5000
+    anonymous = client.post("/api/v1/products", data=deep, content_type="application/json")
+    assert anonymous.status_code == 401
+
+
+@pytest.mark.parametrize("depth", [65, 5000])
+def test_json_nested_too_deeply_is_refused_by_name(client, world, token_for, depth):
+    body = '{"name_en": "ok", "details": ' + "[" * depth + "]" * depth + "}"
+    response = client.post("/api/v1/products", data=body, content_type="application/json",
+                           headers=token_for(world.supplier_user))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.json["error"]["details"] == {"body": "nested too deeply"}
+
+
+def test_nul_path_names_the_first_member_in_document_order():
+    from app.api.params import nul_path
+    assert nul_path({"a": ["ok", {"b": "x\x00"}], "c": "\x00"}) == "a[1].b"
+    assert nul_path({"a": [1, None, True, 2.5], "b": {"c": []}}) is None
+    assert nul_path("\x00") == ""
