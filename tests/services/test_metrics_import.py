@@ -291,21 +291,37 @@ def test_replace_periods_removes_products_missing_from_the_file(world, products,
     assert left == [(a.id, "2026-10"), (b.id, "2026-09")]
 
 
+MANY_MONTHS = [f"{year}-{month:02d}" for year in range(2000, 7834)
+               for month in range(1, 13)][:70_000]
+
+
 def test_a_file_with_more_periods_than_a_statement_has_parameters(world, products, tmp_path):
-    """70,000 distinct months (PostgreSQL takes at most 65,535 parameters a statement): both the
-    straight write and the replace-periods merge still work."""
+    """70,000 distinct months, nothing stored (PostgreSQL takes at most 65,535 parameters a
+    statement): the check for stored figures asks in slices and the straight write goes ahead."""
+    a, _b = products
+    lines = [f"{a.id},{month},1,1,0,,0,0,0" for month in MANY_MONTHS]
+    record = run(world, write(tmp_path, csv_rows(*lines), "big.csv"))
+    assert record.status == "applied", problems(record)
+    assert (record.summary["added"], record.summary["changed"]) == (70_000, 0)
+    assert len(record.summary["periods"]) == 70_000
+    assert stored() == 70_000
+
+
+def test_a_figure_stored_in_the_last_slice_of_many_periods_is_found(world, products, tmp_path):
+    """The one stored figure whose period the big file names sits in the last slice of periods
+    asked about: it is found, so replace-periods merges and removes it (asking only the first
+    slice would have taken the fresh-write path and left it)."""
     a, b = products
-    run(world, write(tmp_path, csv_rows(f"{b.id},2026-10,5,5,0,,0,0,0",
+    last = MANY_MONTHS[-1]
+    assert last == "7833-04" and last == max(MANY_MONTHS)  # periods are asked in sorted order
+    run(world, write(tmp_path, csv_rows(f"{b.id},{last},5,5,0,,0,0,0",
                                         f"{b.id},8500-01,5,5,0,,0,0,0")))
-    months = [f"{year}-{month:02d}" for year in range(2000, 7834) for month in range(1, 13)]
-    months = months[:70_000]
-    assert len(months) == 70_000 and "2026-10" in months
-    lines = [f"{a.id},{month},1,1,0,,0,0,0" for month in months]
+    lines = [f"{a.id},{month},1,1,0,,0,0,0" for month in MANY_MONTHS]
     record = run(world, write(tmp_path, csv_rows(*lines), "big.csv"), replace_periods=True)
     assert record.status == "applied", problems(record)
     assert (record.summary["added"], record.summary["removed"]) == (70_000, 1)
-    assert record.summary["periods"]["2026-10"] == {"added": 1, "changed": 0, "unchanged": 0,
-                                                    "removed": 1}
+    assert record.summary["periods"][last] == {"added": 1, "changed": 0, "unchanged": 0,
+                                               "removed": 1}
     left = db.session.scalars(select(CustomerMetric.period).where(
         CustomerMetric.product_id == b.id)).all()
     assert left == ["8500-01"]
