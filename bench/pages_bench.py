@@ -41,7 +41,8 @@ MANAGER, SUPPLIER = "selection-manager1@scale.test", "supplier1@scale.test"
 MANAGER_PAGES = [
     "/board", "/products", "/products?state=listed", "/products?state=in_review",
     "/products?category_id={category}", "/products?supplier_id={supplier}",
-    "/products?q=Kettle", "/products?page=40", "/products/{product}", "/products/{designed}",
+    "/products?q=Kettle", "/products?q=Ltd", "/products?q=Supplier+00017", "/products?q=zzzq",
+    "/products?page=40", "/products/{product}", "/products/{designed}",
     "/suppliers", "/suppliers/{supplier}", "/categories", "/qc/", "/corrective-actions",
     "/corrective-actions/{capa}", "/inspections/{inspection}", "/purchases/{purchase}",
     "/notifications", "/dashboards/", "/dashboards/pipeline", "/dashboards/qc",

@@ -28,20 +28,37 @@ def _contains(column, text: str, dialect: str) -> ColumnElement[bool]:
     return column.icontains(text, autoescape=True)
 
 
+#: Up to this many matching suppliers, PostgreSQL is given their ids as a list (see below).
+SUPPLIER_IDS_INLINE_MAX = 100
+
+
 def product_matches(text: str) -> ColumnElement[bool]:
     """Products whose English or Chinese name, SKU code or supplier's name (either language)
     contains ``text``. The suppliers are a subquery, not a join, so counting the matches reads
-    products once; on PostgreSQL an ``= ANY(ARRAY(...))`` of them, which (unlike IN with a
-    subquery) can join the other conditions in one bitmap OR of indexes."""
+    products once.
+
+    On PostgreSQL the matching suppliers are looked up first (one trigram-index read). A few of
+    them go into the query as a list, so the planner sees how few products they have and does
+    not walk the whole id index backwards hoping to fill the first page (a search for one
+    supplier's name: 156 -> 23 ms at 50,000 products). Many of them (``ltd``) stay a subquery,
+    as ``= ANY(ARRAY(...))``, which unlike IN with a subquery joins the name conditions in one
+    bitmap OR of indexes (44 ms, against 102 ms with IN and 255 ms with a list of 2,000)."""
     if "\x00" in text:  # no stored text holds a NUL (PostgreSQL would refuse the parameter)
         return false()
     dialect = db.session.get_bind().dialect.name
     suppliers = select(Supplier.id).where(or_(_contains(Supplier.name, text, dialect),
                                               _contains(Supplier.name_en, text, dialect)))
-    by_supplier = (Product.supplier_id.in_(suppliers) if dialect == "sqlite"
-                   else Product.supplier_id == any_(func.array(suppliers.scalar_subquery())))
-    return or_(_contains(Product.name_en, text, dialect), _contains(Product.name_zh, text, dialect),
-               _contains(Product.sku_code, text, dialect), by_supplier)
+    names = or_(_contains(Product.name_en, text, dialect), _contains(Product.name_zh, text, dialect),
+                _contains(Product.sku_code, text, dialect))
+    if dialect == "sqlite":
+        return or_(names, Product.supplier_id.in_(suppliers))
+    found = db.session.scalars(suppliers.order_by(Supplier.id)
+                               .limit(SUPPLIER_IDS_INLINE_MAX + 1)).all()
+    if not found:
+        return names
+    if len(found) <= SUPPLIER_IDS_INLINE_MAX:
+        return or_(names, Product.supplier_id.in_(found))
+    return or_(names, Product.supplier_id == any_(func.array(suppliers.scalar_subquery())))
 
 
 def in_models(object_, name: str | None, type_: str, reflected: bool, compare_to) -> bool:

@@ -28,6 +28,20 @@ def test_names_sku_and_supplier_names_match_ignoring_case(world):
     assert found("lamp kettle") == set()
 
 
+@pytest.mark.parametrize("inline_max", [0, 1, 100])
+def test_supplier_matches_are_the_same_as_a_list_or_a_subquery(world, monkeypatch, inline_max):
+    """PostgreSQL inlines up to SUPPLIER_IDS_INLINE_MAX matching suppliers and subqueries more;
+    either way (and with none) the same products match."""
+    import app.services.search as search
+    monkeypatch.setattr(search, "SUPPLIER_IDS_INLINE_MAX", inline_max)
+    factories.make_product(world, "draft", name_en="Kettle A")
+    factories.make_product(world, "draft", name_en="Kettle B", supplier=world.supplier_b)
+    factories.make_product(world, "draft", name_en="Lamp Ltd edition")
+    assert found("PP") == {"Kettle A", "Kettle B", "Lamp Ltd edition"}  # both suppliers
+    assert found("other supplier") == {"Kettle B"}  # one supplier
+    assert found("edition") == {"Lamp Ltd edition"}  # no supplier
+
+
 def test_percent_and_underscore_are_literal(world):
     factories.make_product(world, "draft", name_en="100% cotton towel")
     factories.make_product(world, "draft", name_en="A_B widget")
@@ -54,16 +68,23 @@ def test_a_supplier_searching_sees_only_its_own_products(world):
     assert found("kettle", visible_products(world.supplier_user)) == {"Own kettle"}
 
 
-def test_on_postgresql_a_search_can_read_only_the_trigram_indexes(world):
+@pytest.mark.parametrize("inline_max", [0, 100])
+def test_on_postgresql_a_search_can_read_only_the_trigram_indexes(world, monkeypatch, inline_max):
+    """With the matching suppliers as a subquery (0) or as a list (100), nothing is scanned."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no trigram index (its search scans)")
-    query = select(func.count()).select_from(Product).where(product_matches("kettle"))
+    import app.services.search as search
+    monkeypatch.setattr(search, "SUPPLIER_IDS_INLINE_MAX", inline_max)
+    query = select(func.count()).select_from(Product).where(product_matches("supplier"))
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db.session.execute(text(f"EXPLAIN {compiled}")).scalars())
     db.session.rollback()
-    for index in ("ix_products_name_en_trgm", "ix_products_name_zh_trgm",
-                  "ix_products_sku_code_trgm", "ix_suppliers_name_trgm",
-                  "ix_suppliers_name_en_trgm"):
+    indexes = ["ix_products_name_en_trgm", "ix_products_name_zh_trgm", "ix_products_sku_code_trgm"]
+    if inline_max == 0:
+        indexes += ["ix_suppliers_name_trgm", "ix_suppliers_name_en_trgm"]
+    else:
+        assert f"(supplier_id = {world.supplier_b.id})" in plan, plan  # the one supplier, inlined
+    for index in indexes:
         assert index in plan, plan
     assert "Seq Scan" not in plan, plan
