@@ -54,7 +54,8 @@ DETAIL_PROPERTIES = {
 }
 
 
-#: Any operation with query arguments or a body: a NUL character (U+0000) in a name or text.
+#: Every operation (any request may carry a query string, declared or not): a NUL character
+#: (U+0000) in a query argument, form field or JSON member, named or in its text.
 NUL_REFUSED = {"description": "A query argument or body member holds a NUL character (U+0000); "
                               "details name it", **_json(_ref("Error"))}
 
@@ -64,15 +65,14 @@ def openapi_document() -> dict:
     document = copy.deepcopy(_document())  # the modules' path dicts stay as they are
     for item in document["paths"].values():
         for operation in item.values():
-            takes_text = "requestBody" in operation
             for parameter in operation.get("parameters", []):
-                takes_text = takes_text or parameter["in"] == "query"
                 if parameter["in"] == "query" and not parameter.get("required"):
                     schema = parameter["schema"]
                     if "anyOf" not in schema:
                         parameter["schema"] = {"anyOf": [schema, BLANK]}
-            if takes_text:  # app.setup's guard answers a NUL character anywhere with 422
-                operation["responses"].setdefault("422", NUL_REFUSED)
+            # app.setup's guard (query, form) and app.api.params.json_body (JSON) answer a NUL
+            # character with 422, on any operation
+            operation["responses"].setdefault("422", NUL_REFUSED)
     return document
 
 

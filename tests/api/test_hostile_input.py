@@ -123,3 +123,19 @@ def test_nul_path_names_the_first_member_in_document_order():
     assert nul_path({"a": ["ok", {"b": "x\x00"}], "c": "\x00"}) == "a[1].b"
     assert nul_path({"a": [1, None, True, 2.5], "b": {"c": []}}) is None
     assert nul_path("\x00") == ""
+
+
+def test_a_nul_in_an_undeclared_query_argument_is_a_documented_422(client, world, token_for):
+    """The guard looks at every query argument, declared or not, so every operation documents
+    the 422 (a schema check would flag an undocumented status)."""
+    product = factories.make_product(world, "draft")
+    response = client.get(f"/api/v1/products/{product.id}?x=%00",
+                          headers=token_for(world.manager))
+    assert response.status_code == 422
+    assert response.json["error"]["details"] == {"x": "contains a NUL character"}
+    paths = client.get("/api/openapi.json").json["paths"]
+    operation = paths["/api/v1/products/{product_id}"]["get"]
+    assert not [p for p in operation.get("parameters", []) if p["in"] == "query"]
+    assert "422" in operation["responses"]
+    assert all("422" in op["responses"] for item in paths.values() for op in item.values()
+               if isinstance(op, dict) and "responses" in op)
