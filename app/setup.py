@@ -104,34 +104,27 @@ def register_security(app: Flask) -> None:
         return response
 
 
-def _field_with_nul() -> str | None:
-    """The first query parameter or form field whose name or text holds a NUL character
-    (U+0000), which no Sieve text can hold: PostgreSQL refuses it in any text value. JSON bodies
-    are checked by ``app.api.params.json_body`` once the caller is authenticated, so an anonymous
-    client cannot make the server parse a large body."""
-    sources = [request.args]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        sources.append(request.form)
-    for source in sources:
-        for key, value in source.items(multi=True):
-            key, value = key or "", value or ""  # a malformed multipart part may have no name
-            if "\x00" in key or "\x00" in value:
-                return key.replace("\x00", "\\0")
-    return None
-
-
 def register_input_guard(app: Flask) -> None:
-    """A query argument or form field with a NUL character is refused before any view runs: 422
-    naming the field (a JSON error on the API, the error page elsewhere), never a database
-    error."""
-    from app.services.errors import ValidationFailed
+    """Before any view runs: a query argument with a NUL character (U+0000), or a web form field
+    with one, is refused with 422 naming the field (a JSON error on the API, the error page
+    elsewhere), never a database error. The web pages take form posts only: a JSON body there is
+    refused (415) unread, since Flask-WTF would otherwise read a form from it. The API's bodies
+    are checked after authentication (``token_required`` for form fields, ``json_body`` for
+    JSON), so an anonymous client cannot make the server parse one."""
+    from werkzeug.exceptions import UnsupportedMediaType
+
+    from app.api.params import FORM_TYPES, nul_field, refuse_nul
 
     @app.before_request
     def refuse_nul_characters():
-        field = _field_with_nul()
-        if field is not None:
-            raise ValidationFailed(f"{field}: contains a NUL character (U+0000), which text "
-                                   "cannot hold", {field: "contains a NUL character"})
+        if (field := nul_field(request.args)) is not None:
+            refuse_nul(field)
+        if request.path.startswith("/api/"):
+            return
+        if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise UnsupportedMediaType("the web pages take form posts; JSON goes to /api/v1")
+        if request.mimetype in FORM_TYPES and (field := nul_field(request.form)) is not None:
+            refuse_nul(field)
 
 
 def _wants_json() -> bool:

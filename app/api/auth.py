@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import g, jsonify, request
 
+from app.api.params import FORM_TYPES, nul_field, refuse_nul
 from app.services import accounts
 from app.services.errors import error_body, http_status
 
@@ -33,6 +34,8 @@ def token_required(view):
         if user is None:
             return json_error(401, "unauthorized", "token unknown or expired")
         g.api_user = user
+        if request.mimetype in FORM_TYPES and (field := nul_field(request.form)) is not None:
+            refuse_nul(field)  # read only now, for a known caller (see app.setup's guard)
         return view(*args, **kwargs)
 
     return wrapper

@@ -14,26 +14,43 @@ FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 MAX_JSON_DEPTH = 64
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul(field: str) -> None:
+    """Raise the 422 naming ``field`` whose name or text holds a NUL character (U+0000), which
+    no Sieve text can hold: PostgreSQL refuses it in any text value."""
+    raise ValidationFailed(f"{field}: contains a NUL character (U+0000), which text cannot hold",
+                           {field: "contains a NUL character"})
+
+
+def nul_field(fields) -> str | None:
+    """The first query argument or form field (a MultiDict) whose name or text holds a NUL
+    (a NUL in the name is shown as ``\\0``)."""
+    for key, value in fields.items(multi=True):
+        key, value = key or "", value or ""  # a malformed multipart part may have no name
+        if "\x00" in key or "\x00" in value:
+            return key.replace("\x00", "\\0")
+    return None
+
+
 def nul_path(value) -> str | None:
-    """The path (``rows[3].name_en``) of the first key or string in a parsed JSON value that holds
-    a NUL character (a NUL in a key is shown as ``\\0``). Walks with its own stack, so depth
-    costs no recursion."""
-    stack = [(value, "")]
+    """The path (``rows[3].name_en``) of the first key or string, in document order, of a parsed
+    JSON value that holds a NUL character (a NUL in a key is shown as ``\\0``). Walks with its
+    own stack, so depth costs no recursion."""
+    stack = [(value, "", False)]
     while stack:
-        item, path = stack.pop()
+        item, path, bad_key = stack.pop()
+        if bad_key:
+            return path.replace("\x00", "\\0")
         if isinstance(item, str):
             if "\x00" in item:
                 return path
         elif isinstance(item, dict):
-            children = []
-            for key, child in item.items():
-                where = f"{path}.{key}" if path else str(key)
-                if "\x00" in str(key):
-                    return where.replace("\x00", "\\0")
-                children.append((child, where))
-            stack.extend(reversed(children))
+            stack.extend(reversed([(child, f"{path}.{key}" if path else str(key),
+                                    "\x00" in str(key)) for key, child in item.items()]))
         elif isinstance(item, list):
-            stack.extend(reversed([(child, f"{path}[{index}]")
+            stack.extend(reversed([(child, f"{path}[{index}]", False)
                                    for index, child in enumerate(item)]))
     return None
 
@@ -71,8 +88,7 @@ def json_body(optional: bool = False) -> dict:
         raise ValidationFailed("the request body must be a JSON object",
                                {"body": "not a JSON object"})
     if (field := nul_path(body)) is not None:
-        raise ValidationFailed(f"{field}: contains a NUL character (U+0000), which text "
-                               "cannot hold", {field: "contains a NUL character"})
+        refuse_nul(field)
     return body
 
 

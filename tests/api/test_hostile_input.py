@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
 from tests import factories
 
 HUGE = "99999999999999999999"
@@ -121,6 +125,8 @@ def test_json_nested_too_deeply_is_refused_by_name(client, world, token_for, dep
 def test_nul_path_names_the_first_member_in_document_order():
     from app.api.params import nul_path
     assert nul_path({"a": ["ok", {"b": "x\x00"}], "c": "\x00"}) == "a[1].b"
+    assert nul_path({"a": {"x": "\x00"}, "b\x00": 1}) == "a.x"
+    assert nul_path({"a": {"x": "ok"}, "b\x00": {"c": "\x00"}}) == "b\\0"
     assert nul_path({"a": [1, None, True, 2.5], "b": {"c": []}}) is None
     assert nul_path("\x00") == ""
 
@@ -139,3 +145,28 @@ def test_a_nul_in_an_undeclared_query_argument_is_a_documented_422(client, world
     assert "422" in operation["responses"]
     assert all("422" in op["responses"] for item in paths.values() for op in item.values()
                if isinstance(op, dict) and "responses" in op)
+
+
+def test_the_web_pages_refuse_a_json_body_unread(client, auth, world):
+    """Flask-WTF reads a form from a JSON body when no form was posted: the web pages take form
+    posts only, so a JSON body (with a NUL, or nested past any parser) is refused, never stored."""
+    from app.models import Supplier
+    auth.login(world.manager.email)
+    before = db.session.scalar(select(func.count()).select_from(Supplier))
+    response = client.post("/suppliers/new", json={"name": "J\x00SON", "status": "active"})
+    assert response.status_code == 415
+    deep = client.post("/login", data="[" * 5000 + "]" * 5000, content_type="application/json")
+    assert deep.status_code == 415
+    assert db.session.scalar(select(func.count()).select_from(Supplier)) == before
+
+
+def test_an_api_form_body_is_read_only_after_authentication(client, world, token_for):
+    upload = {"file": (io.BytesIO(b"x"), "m.csv"), "note\x00": "x"}
+    anonymous = client.post("/api/v1/metrics/imports", data=dict(upload),
+                            content_type="multipart/form-data")
+    assert anonymous.status_code == 401
+    upload = {"file": (io.BytesIO(b"x"), "m.csv"), "note\x00": "x"}
+    known = client.post("/api/v1/metrics/imports", data=upload, headers=token_for(world.manager),
+                        content_type="multipart/form-data")
+    assert known.status_code == 422
+    assert known.json["error"]["details"] == {"note\\0": "contains a NUL character"}
