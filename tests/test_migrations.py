@@ -87,3 +87,65 @@ def test_engine_settings(tmp_path):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 12345
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _trigram_indexes(engine) -> set[str]:
+    found = inspect(engine)
+    return {index["name"] for table in ("products", "suppliers")
+            for index in found.get_indexes(table) if index["name"].endswith("_trgm")}
+
+
+ALL_TRIGRAM = {"ix_products_name_en_trgm", "ix_products_name_zh_trgm", "ix_products_sku_code_trgm",
+               "ix_suppliers_name_trgm", "ix_suppliers_name_en_trgm"}
+
+
+def _search_count(text_: str) -> int:
+    from sqlalchemy import func, select
+
+    from app.models import Product
+    from app.services.search import product_matches
+    count = db.session.scalar(select(func.count()).select_from(Product)
+                              .where(product_matches(text_)))
+    db.session.rollback()
+    return count
+
+
+def test_without_pg_trgm_migration_0009_goes_on_and_the_search_scans(empty_database_url):
+    """A role that cannot create pg_trgm (here: a function in the way makes CREATE EXTENSION
+    fail) still gets to head, without the trigram indexes; the search works by scanning. Once
+    the obstacle is gone, down to 0008 and up again builds them."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL only: migration 0009 does nothing on SQLite")
+    app = make_app(empty_database_url)
+    with app.app_context():
+        engine = db.engine
+        upgrade(revision="0008")
+        with engine.begin() as conn:
+            conn.execute(text("CREATE FUNCTION similarity(text, text) RETURNS real "
+                              "LANGUAGE sql AS 'SELECT 0::real'"))
+        upgrade()
+        assert _trigram_indexes(engine) == set()
+        assert schema_diff(engine) == []
+        assert _search_count("kettle") == 0
+        with engine.begin() as conn:
+            conn.execute(text("DROP FUNCTION similarity(text, text)"))
+        downgrade(revision="0008")
+        upgrade()
+        assert _trigram_indexes(engine) == ALL_TRIGRAM
+        assert _search_count("kettle") == 0
+        engine.dispose()
+
+
+def test_pg_trgm_in_a_schema_outside_the_search_path_is_used(empty_database_url):
+    if not PG_URL:
+        pytest.skip("PostgreSQL only: migration 0009 does nothing on SQLite")
+    app = make_app(empty_database_url)
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as conn:
+            conn.execute(text('CREATE SCHEMA "Ext"'))
+            conn.execute(text('CREATE EXTENSION pg_trgm SCHEMA "Ext"'))
+        upgrade()
+        assert _trigram_indexes(engine) == ALL_TRIGRAM
+        assert schema_diff(engine) == []
+        engine.dispose()

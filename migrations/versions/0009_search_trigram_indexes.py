@@ -45,9 +45,15 @@ def upgrade():
                     error.orig)
         return
     savepoint.commit()
+    # The extension may already live in a schema outside the search path (some hosts keep
+    # extensions in their own): name its operator class with that schema.
+    schema = bind.exec_driver_sql(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'").scalar_one()
+    opclass = bind.dialect.identifier_preparer.quote(schema) + '.gin_trgm_ops'
     for name, table, column in INDEXES:
         op.create_index(name, table, [column], postgresql_using='gin',
-                        postgresql_ops={column: 'gin_trgm_ops'})
+                        postgresql_ops={column: opclass})
 
 
 def downgrade():
