@@ -19,10 +19,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_settings(Path(app.instance_path)))
     app.config.update(overrides or {})
     from app import setup
+    from app.limits import register_body_limits
 
     setup.register_extensions(app)
     setup.register_blueprints(app)
     setup.register_security(app)
+    register_body_limits(app)
     setup.register_input_guard(app)
     setup.register_errors(app)
     setup.register_template_helpers(app)

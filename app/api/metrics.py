@@ -7,7 +7,7 @@ Figures are readable by suppliers for their own products only (another's product
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, jsonify, request, url_for
+from flask import Response, g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import token_required
@@ -16,6 +16,7 @@ from app.api.openapi import _errors, _int_param, _json, _ref
 from app.api.params import flag, int_arg, json_body
 from app.api.serializers import iso_utc
 from app.extensions import db
+from app.limits import larger_body
 from app.models.base import MAX_ID
 from app.models.metrics import IMPORT_SOURCES, IMPORT_STATUSES, CustomerMetric, MetricImport
 from app.services import jobs as job_service
@@ -60,12 +61,11 @@ def _page(query, serialize) -> dict:
 
 
 @bp.post("/v1/metrics/imports")
+@larger_body("SIEVE_METRICS_MAX_BYTES")  # metric files may be larger than other uploads
 @token_required
 def create_metric_import():
     actor = g.api_user
     metrics.require_importer(actor)
-    # Before the body is read: metric files may be larger than other uploads.
-    request.max_content_length = current_app.config["SIEVE_METRICS_MAX_BYTES"]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed("file: required (multipart form field)", {"file": "required"})

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.limits import larger_body
 from app.metrics import bp
 from app.metrics.forms import ImportForm
 from app.models import User
@@ -54,14 +55,6 @@ def _labels() -> dict:
             "source_labels": SOURCE_LABELS}
 
 
-@bp.url_value_preprocessor
-def _larger_uploads(endpoint, _values):
-    # Runs before the app's before_request hooks (CSRFProtect reads the form there), so the
-    # metrics file may be larger than other uploads.
-    if endpoint == "metrics.upload":
-        request.max_content_length = current_app.config["SIEVE_METRICS_MAX_BYTES"]
-
-
 @bp.get("/")
 @login_required
 def index():
@@ -73,10 +66,10 @@ def index():
 
 
 @bp.post("/imports")
+@larger_body("SIEVE_METRICS_MAX_BYTES")
 @login_required
 def upload():
     user = _staff()
-    request.max_content_length = current_app.config["SIEVE_METRICS_MAX_BYTES"]
     if not metrics.may_import(user):
         abort(403)
     form = ImportForm()

@@ -101,6 +101,20 @@ def test_figures_list_newest_period_then_newest_product_first(client, world, tok
         ("2026-09", a.id)]
 
 
+def test_an_api_metrics_file_may_be_larger_than_other_uploads(client, world, token_for, app):
+    """token_required reads the form before the view: the metrics limit is set before that."""
+    app.config.update(MAX_CONTENT_LENGTH=2000, SIEVE_METRICS_MAX_BYTES=100_000)
+    headers = token_for(world.manager)
+    body = HEADER + "\n" + "1,2026-10,1,1,0,,0,0,0\n" * 200  # about 4.6 KB
+    response = client.post("/api/v1/metrics/imports", headers=headers, data={
+        "file": (io.BytesIO(body.encode()), "m.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 202, response.get_data(as_text=True)
+    app.config["SIEVE_METRICS_MAX_BYTES"] = 3000
+    response = client.post("/api/v1/metrics/imports", headers=headers, data={
+        "file": (io.BytesIO(body.encode()), "m.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413
+
+
 def test_suppliers_see_only_their_own_figures(client, world, token_for):
     mine = make_product(world, "listed")
     theirs = make_product(world, "listed", supplier=world.supplier_b)

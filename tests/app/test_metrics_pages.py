@@ -85,6 +85,17 @@ def test_upload_size_limit(client, auth, world, app):
     assert upload(client, HEADER + "\n" + "1,2026-10,1,1,0,,0,0,0\n" * 100).status_code == 413
 
 
+def test_a_metrics_file_may_be_larger_than_other_uploads(client, auth, world, app):
+    """SIEVE_METRICS_MAX_BYTES, not MAX_CONTENT_LENGTH, bounds a metrics file, whoever reads the
+    body first (CSRFProtect, the input guard)."""
+    app.config.update(MAX_CONTENT_LENGTH=2000, SIEVE_METRICS_MAX_BYTES=100_000)
+    auth.login(world.manager.email)
+    body = HEADER + "\n" + "1,2026-10,1,1,0,,0,0,0\n" * 200  # about 4.6 KB
+    assert upload(client, body).status_code != 413
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+    assert client.post("/suppliers/new", data={"name": "x" * 3000}).status_code == 413
+
+
 def test_templates(client, auth, world):
     auth.login(world.qc.email)
     csv = client.get("/metrics/template.csv")
